@@ -1,0 +1,180 @@
+package dev.meshbed.gateway;
+
+import dev.meshbed.gateway.config.Durations;
+import dev.meshbed.gateway.proxy.AccessLog;
+import dev.meshbed.gateway.proxy.Transport;
+import dev.meshbed.gateway.routing.ListenerSpec;
+import dev.meshbed.gateway.routing.RandomSource;
+import dev.meshbed.gateway.source.DirectorySource;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar gateway.jar --config DIR --port P [--admin-port A]}: an Istio ingress gateway
+ * for the Gateway, VirtualService, DestinationRule, ServiceEntry and WorkloadEntry resources in
+ * DIR, watched for changes.
+ */
+@Command(name = "gateway", mixinStandardHelpOptions = true, versionProvider = GatewayMain.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "meshbed's Istio-compatible HTTP ingress gateway.%n"
+                + "Serves the plain-HTTP servers of the Gateways in --config whose selector matches --labels.")
+public final class GatewayMain implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "DIR", required = true,
+            description = "Directory of Istio YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, "
+                    + "WorkloadEntry; v1, v1beta1, v1alpha3), watched for changes.")
+    Path config;
+
+    @Option(names = "--port", paramLabel = "P",
+            description = "Listen port for the one HTTP server port the Gateways define (default: 8080 "
+                    + "unless --port-map is given).")
+    Integer port;
+
+    @Option(names = "--port-map", paramLabel = "GW=LISTEN", split = ",",
+            description = "Serve Gateway server port GW on local port LISTEN; repeat or comma-separate for "
+                    + "several, e.g. 80=8080,8081=18081.")
+    List<String> portMap = new ArrayList<>();
+
+    @Option(names = "--admin-port", paramLabel = "A", defaultValue = "15021",
+            description = "Admin port: /healthz/ready, /config_dump, /stats/prometheus (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--labels", paramLabel = "K=V", split = ",", defaultValue = "istio=ingressgateway",
+            description = "This gateway's own labels, matched by Gateway selectors (default: ${DEFAULT-VALUE}).")
+    Map<String, String> labels;
+
+    @Option(names = "--access-log", paramLabel = "stdout|off|FILE", defaultValue = "stdout",
+            description = "Where access log lines go (default: ${DEFAULT-VALUE}).")
+    String accessLog;
+
+    @Option(names = "--transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "auto",
+            description = "I/O transport (default: ${DEFAULT-VALUE}: io_uring, else epoll, else NIO).")
+    String transport;
+
+    @Option(names = "--event-loops", paramLabel = "N",
+            description = "Event loop threads (default: the number of CPUs).")
+    Integer eventLoops;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Upstream connect timeout unless a DestinationRule sets one (default: ${DEFAULT-VALUE}).")
+    String connectTimeout;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    public static void main(String[] args) {
+        CommandLine cmd = new CommandLine(new GatewayMain());
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("gateway: " + e.getMessage());
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        System.exit(cmd.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
+        long connectTimeoutMillis = Durations.parse(connectTimeout).toMillis();
+        if (connectTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("--connect-timeout: " + connectTimeout + " (expected: > 0)");
+        }
+        int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
+        if (loops < 1) {
+            throw new IllegalArgumentException("--event-loops: " + loops + " (expected: >= 1)");
+        }
+        if (!Files.isDirectory(config)) {
+            throw new IllegalArgumentException("--config: " + config + " is not a directory");
+        }
+        Gateway.Settings settings = new Gateway.Settings(new DirectorySource(config), listeners(), bind, adminPort,
+                labels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
+                RandomSource.threadLocal());
+        Gateway gateway = Gateway.start(settings);
+
+        String why = gateway.transport() == Transport.IO_URING ? ""
+                : " (io_uring: " + Transport.ioUringUnavailableReason() + ")";
+        PrintStream out = System.out;
+        out.printf("meshbed gateway %s: config %s; listening on %s %s via %s%s, %d event loops; admin on %s:%d%n",
+                Version.text(), config, bind, settings.listeners(), gateway.transport().displayName(), why, loops,
+                bind, gateway.adminPort());
+        out.flush();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.stop(2000);
+            stopped.countDown();
+        }, "meshbed-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    private List<ListenerSpec> listeners() {
+        List<ListenerSpec> out = new ArrayList<>();
+        for (String entry : portMap) {
+            String[] parts = entry.split("=", 2);
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("--port-map: " + entry + " (expected: GATEWAY_PORT=LISTEN_PORT)");
+            }
+            out.add(new ListenerSpec(parsePort("--port-map", parts[1]), parsePort("--port-map", parts[0])));
+        }
+        if (port != null) {
+            out.add(new ListenerSpec(parsePort("--port", String.valueOf(port)), 0));
+        }
+        if (out.isEmpty()) {
+            out.add(new ListenerSpec(8080, 0));
+        }
+        return out;
+    }
+
+    private static int parsePort(String option, String text) {
+        try {
+            int p = Integer.parseInt(text.trim());
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + ": " + text + " (expected: a port number 0-65535)");
+    }
+
+    private AccessLog accessLog() throws IOException {
+        return switch (accessLog) {
+            case "off" -> AccessLog.off();
+            case "stdout" -> AccessLog.to(new FileOutputStream(java.io.FileDescriptor.out));
+            default -> {
+                OutputStream file = new FileOutputStream(accessLog, true);
+                yield AccessLog.to(file);
+            }
+        };
+    }
+
+    /** The version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        static String text() {
+            String v = GatewayMain.class.getPackage().getImplementationVersion();
+            return v == null ? "dev" : v;
+        }
+
+        @Override
+        public String[] getVersion() {
+            return new String[] {"meshbed gateway " + text()};
+        }
+    }
+}

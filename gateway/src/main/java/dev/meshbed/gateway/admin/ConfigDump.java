@@ -1,0 +1,147 @@
+package dev.meshbed.gateway.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meshbed.gateway.config.IstioResource;
+import dev.meshbed.gateway.config.Rejection;
+import dev.meshbed.gateway.routing.Cluster;
+import dev.meshbed.gateway.routing.Endpoint;
+import dev.meshbed.gateway.routing.RequestMatcher;
+import dev.meshbed.gateway.routing.Route;
+import dev.meshbed.gateway.routing.RouteAction;
+import dev.meshbed.gateway.routing.RoutingTable;
+import dev.meshbed.gateway.routing.VirtualHost;
+import dev.meshbed.gateway.routing.WeightedClusters;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.Map;
+
+/**
+ * {@code /config_dump}: the installed table as JSON, in Envoy's vocabulary (listeners, virtual
+ * hosts, routes, clusters, endpoints), plus the resources it came from and what was rejected.
+ */
+final class ConfigDump {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final KubernetesSerialization SPECS = new KubernetesSerialization();
+
+    private ConfigDump() {
+    }
+
+    static String render(RoutingTable table, Map<String, Object> gatewayInfo) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", table.version());
+        root.put("built_at", table.builtAt().toString());
+        root.set("gateway", JSON.valueToTree(gatewayInfo));
+        ArrayNode listeners = root.putArray("listeners");
+        for (RoutingTable.Listener l : table.listeners()) {
+            ObjectNode ln = listeners.addObject();
+            ln.put("listen_port", l.spec().listenPort());
+            ln.put("gateway_port", l.gatewayPort());
+            if (l.problem() != null) {
+                ln.put("problem", l.problem());
+            }
+            ArrayNode hosts = ln.putArray("virtual_hosts");
+            for (VirtualHost vh : l.virtualHosts().all()) {
+                ObjectNode hn = hosts.addObject();
+                hn.put("domain", vh.domain());
+                ArrayNode routes = hn.putArray("routes");
+                for (Route r : vh.routes()) {
+                    routes.add(route(r));
+                }
+            }
+        }
+        ArrayNode clusters = root.putArray("clusters");
+        for (Cluster c : table.clusters().values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()) {
+            clusters.add(cluster(c));
+        }
+        ArrayNode resources = root.putArray("resources");
+        for (IstioResource<?> r : table.snapshot().all()) {
+            ObjectNode rn = resources.addObject();
+            rn.put("kind", r.kind().kindName());
+            rn.put("namespace", r.namespace());
+            rn.put("name", r.name());
+            rn.put("api_version", r.apiVersion());
+            rn.put("origin", r.origin().toString());
+            rn.set("spec", JSON.valueToTree(SPECS.convertValue(r.spec(), Map.class)));
+        }
+        ArrayNode rejected = root.putArray("rejected");
+        for (Rejection r : table.rejections()) {
+            ObjectNode rn = rejected.addObject();
+            rn.put("resource", r.key() == null ? null : r.key().toString());
+            rn.put("origin", r.origin().toString());
+            rn.put("field", r.field());
+            rn.put("message", r.message());
+            rn.put("text", r.describe());
+        }
+        ArrayNode warnings = root.putArray("warnings");
+        table.warnings().forEach(warnings::add);
+        try {
+            return JSON.writeValueAsString(root) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ObjectNode route(Route r) {
+        ObjectNode rn = JSON.createObjectNode();
+        rn.put("name", r.name());
+        ArrayNode match = rn.putArray("match");
+        for (RequestMatcher m : r.matchers()) {
+            ArrayNode block = match.addArray();
+            for (RequestMatcher.Condition c : m.conditions()) {
+                block.add(c.describe());
+            }
+        }
+        if (r.timeoutMillis() > 0) {
+            rn.put("timeout_ms", r.timeoutMillis());
+        }
+        ObjectNode action = rn.putObject("action");
+        if (r.action() instanceof RouteAction.Forward f) {
+            ArrayNode wc = action.putArray("weighted_clusters");
+            for (WeightedClusters.Entry e : f.clusters().entries()) {
+                ObjectNode en = wc.addObject();
+                en.put("cluster", e.cluster().name());
+                en.put("weight", e.weight());
+                en.put("share", Math.round(f.clusters().share(e) * 10000) / 10000.0);
+            }
+        } else if (r.action() instanceof RouteAction.DirectResponse d) {
+            action.putObject("direct_response").put("status", d.status()).put("body", d.body());
+        } else if (r.action() instanceof RouteAction.Redirect d) {
+            ObjectNode rd = action.putObject("redirect");
+            rd.put("status", d.status());
+            rd.put("scheme", d.scheme());
+            rd.put("authority", d.authority());
+            rd.put("port", d.port());
+            rd.put("uri", d.uri());
+        }
+        return rn;
+    }
+
+    private static ObjectNode cluster(Cluster c) {
+        ObjectNode cn = JSON.createObjectNode();
+        cn.put("name", c.name());
+        cn.put("host", c.host());
+        cn.put("port", c.port());
+        cn.put("subset", c.subset());
+        if (!c.defined()) {
+            cn.put("problem", c.undefinedReason() + " (requests answer 503 NC)");
+            return cn;
+        }
+        cn.put("load_balancer", c.loadBalancer().describe());
+        cn.put("connect_timeout_ms", c.connectTimeoutMillis());
+        ArrayNode eps = cn.putArray("endpoints");
+        for (Endpoint e : c.endpoints()) {
+            ObjectNode en = eps.addObject();
+            en.put("address", e.addressText());
+            en.set("labels", JSON.valueToTree(e.labels()));
+            en.put("source", e.source());
+            en.put("active_requests", e.activeRequests());
+        }
+        if (c.endpoints().isEmpty()) {
+            cn.put("problem", "no endpoints (requests answer 503 UH)");
+        }
+        return cn;
+    }
+}

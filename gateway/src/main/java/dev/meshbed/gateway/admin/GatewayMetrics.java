@@ -1,0 +1,174 @@
+package dev.meshbed.gateway.admin;
+
+import dev.meshbed.gateway.proxy.ProxyMetrics;
+import dev.meshbed.gateway.proxy.ResponseFlag;
+import dev.meshbed.gateway.routing.ClusterStats;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The gateway's metrics, named as Envoy names them in Istio ({@code envoy_cluster_upstream_rq_xx},
+ * {@code envoy_cluster_upstream_rq_time}, ...), exposed in Prometheus' text format by the
+ * Prometheus Java client. Data points are looked up once per cluster, when a table is built, so
+ * a request only increments.
+ */
+public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory {
+
+    /** Envoy's default histogram buckets, in milliseconds. */
+    private static final double[] TIME_BUCKETS_MS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+        30000, 60000, 300000, 600000, 1800000, 3600000};
+    private static final String[] CLASSES = {"1", "1", "2", "3", "4", "5"};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter clusterRequests;
+    private final Histogram clusterTime;
+    private final Counter clusterConnectFailures;
+    private final Counter clusterTimeouts;
+    private final CounterDataPoint[] downstreamByClass = new CounterDataPoint[6];
+    private final CounterDataPoint[] byFlag = new CounterDataPoint[ResponseFlag.values().length];
+    private final Counter configReloads;
+    private final LongAdder downstreamActive = new LongAdder();
+    private final LongAdder upstreamActive = new LongAdder();
+    private final ConcurrentMap<String, Stats> clusters = new ConcurrentHashMap<>();
+
+    public GatewayMetrics() {
+        clusterRequests = Counter.builder().name("envoy_cluster_upstream_rq_xx")
+                .help("Responses for requests routed to a cluster, by status class")
+                .labelNames("envoy_cluster_name", "envoy_response_code_class").withoutExemplars().register(registry);
+        clusterTime = Histogram.builder().name("envoy_cluster_upstream_rq_time")
+                .help("Time from request start to the last response byte, in milliseconds")
+                .labelNames("envoy_cluster_name").classicOnly().classicUpperBounds(TIME_BUCKETS_MS)
+                .withoutExemplars().register(registry);
+        clusterConnectFailures = Counter.builder().name("envoy_cluster_upstream_cx_connect_fail")
+                .help("Upstream connections that could not be made").labelNames("envoy_cluster_name")
+                .withoutExemplars().register(registry);
+        clusterTimeouts = Counter.builder().name("envoy_cluster_upstream_rq_timeout")
+                .help("Requests that hit the route timeout").labelNames("envoy_cluster_name")
+                .withoutExemplars().register(registry);
+        Counter downstream = Counter.builder().name("envoy_http_downstream_rq_xx")
+                .help("Responses sent to clients, by status class (local replies included)")
+                .labelNames("envoy_http_conn_manager_prefix", "envoy_response_code_class").withoutExemplars()
+                .register(registry);
+        for (int i = 1; i < 6; i++) {
+            downstreamByClass[i] = downstream.labelValues("ingress_http", CLASSES[i]);
+        }
+        downstreamByClass[0] = downstreamByClass[1];
+        Counter flags = Counter.builder().name("meshbed_response_flags")
+                .help("Responses by Envoy response flag (- for none)").labelNames("response_flag")
+                .withoutExemplars().register(registry);
+        for (ResponseFlag f : ResponseFlag.values()) {
+            byFlag[f.ordinal()] = flags.labelValues(f.code());
+        }
+        configReloads = Counter.builder().name("meshbed_config_reloads")
+                .help("Routing tables installed").withoutExemplars().register(registry);
+        gauge("envoy_http_downstream_cx_active", "Open client connections", downstreamActive::sum);
+        gauge("envoy_cluster_upstream_cx_active", "Open upstream connections, all clusters", upstreamActive::sum);
+    }
+
+    /** Registers a gauge read when scraped. */
+    public void gauge(String name, String help, LongSupplier value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
+    }
+
+    public void configReloaded() {
+        configReloads.inc();
+    }
+
+    @Override
+    public ClusterStats forCluster(String clusterName) {
+        return clusters.computeIfAbsent(clusterName, Stats::new);
+    }
+
+    @Override
+    public void downstreamConnectionOpened() {
+        downstreamActive.increment();
+    }
+
+    @Override
+    public void downstreamConnectionClosed() {
+        downstreamActive.decrement();
+    }
+
+    @Override
+    public void upstreamConnectionOpened() {
+        upstreamActive.increment();
+    }
+
+    @Override
+    public void upstreamConnectionClosed() {
+        upstreamActive.decrement();
+    }
+
+    @Override
+    public void downstreamResponse(int status, ResponseFlag flag) {
+        int c = statusClass(status);
+        if (c > 0) {
+            downstreamByClass[c].inc();
+        }
+        byFlag[flag.ordinal()].inc();
+    }
+
+    public long activeDownstreamConnections() {
+        return downstreamActive.sum();
+    }
+
+    /** Writes every metric in Prometheus' text format (version 0.0.4). */
+    public void writeText(OutputStream out) throws IOException {
+        new PrometheusTextFormatWriter(false).write(out, registry.scrape(), null);
+    }
+
+    public String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    private static int statusClass(int status) {
+        int c = status / 100;
+        return c >= 1 && c <= 5 ? c : 0;
+    }
+
+    private final class Stats implements ClusterStats {
+        private final CounterDataPoint[] byClass = new CounterDataPoint[6];
+        private final DistributionDataPoint time;
+        private final CounterDataPoint connectFailures;
+        private final CounterDataPoint timeouts;
+
+        Stats(String cluster) {
+            for (int i = 1; i < 6; i++) {
+                byClass[i] = clusterRequests.labelValues(cluster, CLASSES[i]);
+            }
+            time = clusterTime.labelValues(cluster);
+            connectFailures = clusterConnectFailures.labelValues(cluster);
+            timeouts = clusterTimeouts.labelValues(cluster);
+        }
+
+        @Override
+        public void response(int status, long durationNanos) {
+            int c = statusClass(status);
+            if (c > 0) {
+                byClass[c].inc();
+            }
+            time.observe(durationNanos / 1e6);
+        }
+
+        @Override
+        public void connectFailure() {
+            connectFailures.inc();
+        }
+
+        @Override
+        public void timeout() {
+            timeouts.inc();
+        }
+    }
+}

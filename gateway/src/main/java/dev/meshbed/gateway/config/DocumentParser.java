@@ -1,0 +1,198 @@
+package dev.meshbed.gateway.config;
+
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads one YAML document into an accepted {@link IstioResource}, a list of rejections, or an
+ * "ignored" note. The order of the steps matters: a document is identified first (so every
+ * rejection can name the resource), then checked for what YAML loading would hide (duplicate
+ * keys), converted by Jackson (wrong types), and finally checked strictly and semantically.
+ * Thread-safe apart from the constructor passed in per file.
+ */
+final class DocumentParser {
+
+    /** What the documents of one file yielded, in document order. */
+    static final class Results {
+        final List<IstioResource<?>> resources = new ArrayList<>();
+        final List<Rejection> rejections = new ArrayList<>();
+        final List<String> ignored = new ArrayList<>();
+    }
+
+    private static final String EXPECTED_API_VERSIONS = "one of " + IstioKind.GROUP + "/v1, v1beta1, v1alpha3";
+
+    private final KubernetesSerialization serialization;
+    private final ModelIntrospector model;
+    private final StrictModelChecker checker;
+    private final ResourceValidator validator;
+    private final ConversionErrors conversionErrors;
+
+    DocumentParser(KubernetesSerialization serialization, ModelIntrospector model) {
+        this.serialization = requireNonNull(serialization, "serialization");
+        this.model = requireNonNull(model, "model");
+        this.checker = new StrictModelChecker(model);
+        this.validator = new ResourceValidator();
+        this.conversionErrors = new ConversionErrors(model);
+    }
+
+    void parse(String source, DocumentNode document, PlainYamlConstructor constructor, Results out) {
+        if (document.isEmpty()) {
+            return;
+        }
+        Origin origin = new Origin(source, document.firstLine());
+        if (!document.isMapping()) {
+            String got = document.root() instanceof SequenceNode ? "a list" : "a scalar value";
+            out.rejections.add(new Rejection(null, origin, null, "expected a mapping (a resource), got " + got));
+            return;
+        }
+        List<Problem> identityProblems = new ArrayList<>();
+        String apiVersion = text(document, identityProblems, "apiVersion");
+        String kindName = text(document, identityProblems, "kind");
+        String name = text(document, identityProblems, "metadata", "name");
+        String namespace = text(document, identityProblems, "metadata", "namespace");
+        if (namespace == null || namespace.isEmpty()) {
+            namespace = ResourceKey.DEFAULT_NAMESPACE;
+        }
+        if (apiVersion == null || kindName == null) {
+            rejectAll(null, document, origin, identityProblems, out);
+            return;
+        }
+        Optional<IstioKind> kind = IstioKind.fromKindName(kindName);
+        if (!IstioKind.isIstioNetworking(apiVersion) || kind.isEmpty()) {
+            String reason = IstioKind.isIstioNetworking(apiVersion)
+                    ? "kind " + kindName + " is not supported"
+                    : "not a " + IstioKind.GROUP + " resource";
+            out.ignored.add(apiVersion + "/" + kindName + (name == null ? "" : " " + namespace + "/" + name)
+                    + " (" + origin + "): " + reason);
+            return;
+        }
+        ResourceKey key = name == null || name.isEmpty() ? null : new ResourceKey(kind.get(), namespace, name);
+        if (!IstioKind.API_VERSIONS.contains(apiVersion)) {
+            identityProblems.add(new Problem("apiVersion", apiVersion + " (expected: " + EXPECTED_API_VERSIONS + ")"));
+        }
+        if (key == null && identityProblems.stream().noneMatch(p -> p.fieldPath().equals("metadata.name"))) {
+            identityProblems.add(new Problem("metadata.name", "required"));
+        }
+        if (!identityProblems.isEmpty()) {
+            rejectAll(key, document, origin, identityProblems, out);
+            return;
+        }
+        List<DocumentNode.NodeProblem> structural = document.structuralProblems();
+        if (!structural.isEmpty()) {
+            for (DocumentNode.NodeProblem problem : structural) {
+                out.rejections.add(new Rejection(key, origin.atLine(problem.line()), problem.fieldPath(), problem.message()));
+            }
+            return;
+        }
+        parseResource(key, apiVersion, document, origin, constructor, out);
+    }
+
+    private void parseResource(ResourceKey key, String apiVersion, DocumentNode document, Origin origin,
+            PlainYamlConstructor constructor, Results out) {
+        Map<?, ?> raw;
+        try {
+            raw = (Map<?, ?>) constructor.construct(document.root());
+        } catch (YAMLException e) {
+            // Constructing can still fail on what composing accepts, e.g. an unknown !tag.
+            int line = e instanceof MarkedYAMLException marked && marked.getProblemMark() != null
+                    ? marked.getProblemMark().getLine() + 1 : origin.line();
+            out.rejections.add(new Rejection(key, origin.atLine(line), null, problemText(e)));
+            return;
+        }
+        if (raw.get("spec") == null) {
+            rejectAll(key, document, origin, List.of(new Problem("spec", "required")), out);
+            return;
+        }
+        HasMetadata typed;
+        try {
+            typed = serialization.convertValue(raw, key.kind().resourceClass());
+        } catch (RuntimeException e) {
+            rejectAll(key, document, origin, List.of(conversionErrors.describe(e, raw)), out);
+            return;
+        }
+        Object spec = model.describe(typed.getClass()).properties().get("spec").valueIn(typed);
+        // The validator reasons about the model; when the model lost part of the YAML (unknown
+        // fields, dropped enum values) its findings would be consequences, not causes.
+        List<Problem> problems = checker.check(raw, typed);
+        if (problems.isEmpty()) {
+            problems = validator.validate(key.kind(), spec);
+        }
+        if (!problems.isEmpty()) {
+            rejectAll(key, document, origin, problems, out);
+            return;
+        }
+        ObjectMeta metadata = typed.getMetadata() == null ? new ObjectMeta() : typed.getMetadata();
+        out.resources.add(new IstioResource<>(key, apiVersion, labels(metadata), metadata.getCreationTimestamp(),
+                metadata.getGeneration() == null ? 0 : metadata.getGeneration(), spec, origin));
+    }
+
+    /** Label values written as {@code ~} arrive as null; Kubernetes reads them as empty strings. */
+    private static Map<String, String> labels(ObjectMeta metadata) {
+        if (metadata.getLabels() == null) {
+            return Map.of();
+        }
+        return metadata.getLabels().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                e -> e.getValue() == null ? "" : e.getValue(), (a, b) -> b, LinkedHashMap::new));
+    }
+
+    private static void rejectAll(ResourceKey key, DocumentNode document, Origin origin, List<Problem> problems,
+            Results out) {
+        for (Problem problem : problems) {
+            boolean hasPath = !problem.fieldPath().isEmpty();
+            int line = hasPath ? document.lineOf(problem.fieldPath()) : origin.line();
+            out.rejections.add(new Rejection(key, origin.atLine(line), hasPath ? problem.fieldPath() : null,
+                    problem.message()));
+        }
+    }
+
+    /**
+     * The text of an identifying scalar ({@code kind}, {@code metadata.name}, ...), or null when
+     * absent. A missing apiVersion or kind is reported here; a non-scalar value always is.
+     */
+    private static String text(DocumentNode document, List<Problem> problems, String... keys) {
+        String path = String.join(".", keys);
+        Optional<Node> node = document.find(keys);
+        if (node.isPresent() && !(node.get() instanceof ScalarNode)) {
+            String got = node.get() instanceof SequenceNode ? "a list" : "a mapping";
+            problems.add(new Problem(path, "expected a string, got " + got));
+            return null;
+        }
+        String value = node.filter(n -> !n.getTag().equals(Tag.NULL))
+                .map(n -> ((ScalarNode) n).getValue())
+                .filter(v -> !v.isEmpty())
+                .orElse(null);
+        if (value == null && (path.equals("apiVersion") || path.equals("kind"))) {
+            problems.add(new Problem(path, "required"));
+        }
+        return value;
+    }
+
+    static String problemText(YAMLException e) {
+        if (e instanceof MarkedYAMLException marked && marked.getProblem() != null) {
+            String problem = marked.getProblem().trim();
+            if (marked.getContext() != null && marked.getContextMark() != null) {
+                return problem + " (" + marked.getContext().trim() + " started on line "
+                        + (marked.getContextMark().getLine() + 1) + ")";
+            }
+            return problem;
+        }
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

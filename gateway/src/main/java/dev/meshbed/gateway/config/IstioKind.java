@@ -1,0 +1,71 @@
+package dev.meshbed.gateway.config;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The five networking.istio.io kinds the gateway reads. All three served API versions share one
+ * schema (fabric8 maps them onto the same {@code v1alpha3} spec classes), so a resource is read
+ * through the v1 class whatever its {@code apiVersion} says.
+ */
+public enum IstioKind {
+    GATEWAY("Gateway", io.fabric8.istio.api.networking.v1.Gateway.class,
+            io.fabric8.istio.api.api.networking.v1alpha3.Gateway.class),
+    VIRTUAL_SERVICE("VirtualService", io.fabric8.istio.api.networking.v1.VirtualService.class,
+            io.fabric8.istio.api.api.networking.v1alpha3.VirtualService.class),
+    DESTINATION_RULE("DestinationRule", io.fabric8.istio.api.networking.v1.DestinationRule.class,
+            io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule.class),
+    SERVICE_ENTRY("ServiceEntry", io.fabric8.istio.api.networking.v1.ServiceEntry.class,
+            io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry.class),
+    WORKLOAD_ENTRY("WorkloadEntry", io.fabric8.istio.api.networking.v1.WorkloadEntry.class,
+            io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry.class);
+
+    public static final String GROUP = "networking.istio.io";
+    public static final Set<String> API_VERSIONS =
+            Set.of(GROUP + "/v1", GROUP + "/v1beta1", GROUP + "/v1alpha3");
+
+    private final String kindName;
+    private final Class<? extends HasMetadata> resourceClass;
+    private final Class<?> specClass;
+
+    IstioKind(String kindName, Class<? extends HasMetadata> resourceClass, Class<?> specClass) {
+        this.kindName = kindName;
+        this.resourceClass = resourceClass;
+        this.specClass = specClass;
+    }
+
+    /** The {@code kind} as written in YAML, e.g. {@code VirtualService}. */
+    public String kindName() {
+        return kindName;
+    }
+
+    /** The fabric8 class a document of this kind is read into (the v1 one, see class comment). */
+    public Class<? extends HasMetadata> resourceClass() {
+        return resourceClass;
+    }
+
+    /** The shared spec class, e.g. {@code io.fabric8.istio.api.api.networking.v1alpha3.VirtualService}. */
+    public Class<?> specClass() {
+        return specClass;
+    }
+
+    public static Optional<IstioKind> fromKindName(String kind) {
+        for (IstioKind k : values()) {
+            if (k.kindName.equals(kind)) {
+                return Optional.of(k);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public static boolean isIstioNetworking(String apiVersion) {
+        return apiVersion != null && apiVersion.toLowerCase(Locale.ROOT).startsWith(GROUP + "/");
+    }
+
+    @Override
+    public String toString() {
+        return kindName;
+    }
+}

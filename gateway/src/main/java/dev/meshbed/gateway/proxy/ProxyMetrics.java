@@ -1,0 +1,38 @@
+package dev.meshbed.gateway.proxy;
+
+/** What the data plane counts beyond per-cluster stats. Implemented by the admin layer. */
+public interface ProxyMetrics {
+
+    void downstreamConnectionOpened();
+
+    void downstreamConnectionClosed();
+
+    void upstreamConnectionOpened();
+
+    void upstreamConnectionClosed();
+
+    /** Every response sent to a client, local replies included. */
+    void downstreamResponse(int status, ResponseFlag flag);
+
+    ProxyMetrics NOOP = new ProxyMetrics() {
+        @Override
+        public void downstreamConnectionOpened() {
+        }
+
+        @Override
+        public void downstreamConnectionClosed() {
+        }
+
+        @Override
+        public void upstreamConnectionOpened() {
+        }
+
+        @Override
+        public void upstreamConnectionClosed() {
+        }
+
+        @Override
+        public void downstreamResponse(int status, ResponseFlag flag) {
+        }
+    };
+}

@@ -1,0 +1,39 @@
+package dev.meshbed.gateway.proxy;
+
+/**
+ * Envoy's response flags, as Istio's access logs show them: why a response is not simply the
+ * upstream's.
+ */
+public enum ResponseFlag {
+    /** Nothing special: the upstream answered (or a direct response / redirect route did). */
+    NONE("-"),
+    /** No route: no virtual host or route matched. 404. */
+    NR("NR"),
+    /** The cluster has no endpoints: 503 "no healthy upstream". */
+    UH("UH"),
+    /** Upstream connection failure or reset before response headers: 503. */
+    UF("UF"),
+    /** Upstream request timeout (the route's timeout): 504. */
+    UT("UT"),
+    /** The route names a cluster that does not exist: 503. */
+    NC("NC"),
+    /** Upstream connection terminated after the response started; the downstream connection is reset. */
+    UC("UC"),
+    /** Downstream (client) connection terminated before the response was complete. */
+    DC("DC"),
+    /** Downstream protocol error: a request that breaks HTTP. 400. */
+    DPE("DPE"),
+    /** Upstream protocol error: a response that breaks HTTP. 502. */
+    UPE("UPE");
+
+    private final String code;
+
+    ResponseFlag(String code) {
+        this.code = code;
+    }
+
+    /** As in access logs: {@code NR}, or {@code -} for none. */
+    public String code() {
+        return code;
+    }
+}

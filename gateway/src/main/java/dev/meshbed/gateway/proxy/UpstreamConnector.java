@@ -1,0 +1,33 @@
+package dev.meshbed.gateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+
+/**
+ * Hands out upstream HTTP/1.1 connections on the caller's event loop and takes them back for
+ * reuse. The production implementation is {@link UpstreamPools}; handler tests plug in channels
+ * of their own.
+ */
+interface UpstreamConnector {
+
+    /** Told when an acquired connection is ready or could not be made. Called on the event loop. */
+    interface Callback {
+        /**
+         * @param channel an active channel whose pipeline ends with an {@link UpstreamHandler}
+         * @param reused true when it served a request before (it may have been closed by the peer meanwhile)
+         */
+        void upstreamReady(Channel channel, boolean reused);
+
+        void upstreamFailed(Throwable cause);
+    }
+
+    /**
+     * Acquires a connection to {@code address} on {@code loop}; {@code fresh} skips idle ones.
+     * Calls back synchronously when an idle connection is available.
+     */
+    void acquire(EventLoop loop, InetSocketAddress address, long connectTimeoutMillis, boolean fresh, Callback callback);
+
+    /** Gives back a connection whose last exchange completed cleanly. */
+    void release(Channel channel);
+}

@@ -1,0 +1,198 @@
+package dev.meshbed.gateway.routing;
+
+import dev.meshbed.gateway.config.ConfigSnapshot;
+import dev.meshbed.gateway.config.Durations;
+import dev.meshbed.gateway.config.IstioResource;
+import io.fabric8.istio.api.api.networking.v1alpha3.ConnectionPoolSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.IsLoadBalancerSettingsConsistentHashLBHashAlgorithm;
+import io.fabric8.istio.api.api.networking.v1alpha3.IsLoadBalancerSettingsConsistentHashLBHashKey;
+import io.fabric8.istio.api.api.networking.v1alpha3.IsLoadBalancerSettingsLbPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHash;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLB;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHTTPCookie_;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpCookie;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpHeaderName;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBHttpQueryParameterName;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBRingHash;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBUseSourceIp;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsSimple;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * DestinationRules by host, and the policy a cluster gets from them. A subset's policy overrides
+ * the rule's top-level one, and port-level settings override both at their level, field by field.
+ */
+final class DestinationPolicies {
+
+    /** Envoy's default minimum_ring_size. */
+    static final int DEFAULT_RING_SIZE = 1024;
+
+    private final List<IstioResource<DestinationRule>> rules;
+    private final ServiceRegistry registry;
+    private final List<String> warnings;
+
+    DestinationPolicies(ConfigSnapshot snapshot, ServiceRegistry registry, List<String> warnings) {
+        this.rules = snapshot.destinationRules();
+        this.registry = registry;
+        this.warnings = warnings;
+    }
+
+    /** The rule for a canonical host: an exact host first, then the longest wildcard; or null. */
+    IstioResource<DestinationRule> find(String canonicalHost) {
+        IstioResource<DestinationRule> best = null;
+        int bestLength = -1;
+        for (IstioResource<DestinationRule> r : rules) {
+            String h = r.spec().getHost();
+            if (h == null) {
+                continue;
+            }
+            h = h.toLowerCase(Locale.ROOT);
+            if (registry.canonical(h, r.namespace()).equals(canonicalHost)) {
+                return r;
+            }
+            if (h.startsWith("*") && (h.equals("*") || Hosts.covers(h, canonicalHost)) && h.length() > bestLength) {
+                best = r;
+                bestLength = h.length();
+            }
+        }
+        return best;
+    }
+
+    static Subset subset(IstioResource<DestinationRule> rule, String name) {
+        if (rule == null || name == null) {
+            return null;
+        }
+        for (Subset s : rule.spec().getSubsets()) {
+            if (name.equals(s.getName())) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The balancer recipe for a cluster: a function of the cluster's endpoints, since a hash ring
+     * is built over them.
+     */
+    Function<List<Endpoint>, LoadBalancer> loadBalancer(IstioResource<DestinationRule> rule, Subset subset, int port) {
+        LoadBalancerSettings settings = lookup(rule, subset, port, TrafficPolicy::getLoadBalancer,
+                TrafficPolicyPortTrafficPolicy::getLoadBalancer);
+        if (settings == null || settings.getLbPolicy() == null) {
+            return eps -> defaultBalancer();
+        }
+        IsLoadBalancerSettingsLbPolicy policy = settings.getLbPolicy();
+        if (policy instanceof LoadBalancerSettingsSimple simple) {
+            if (simple.getSimple() == null) {
+                return eps -> defaultBalancer();
+            }
+            switch (simple.getSimple()) {
+                case ROUND_ROBIN:
+                    return eps -> new LoadBalancers.RoundRobin();
+                case RANDOM:
+                    return eps -> new LoadBalancers.Random();
+                case PASSTHROUGH:
+                    warnings.add(rule.key() + ": loadBalancer.simple PASSTHROUGH is not supported; using LEAST_REQUEST");
+                    return eps -> defaultBalancer();
+                default: // LEAST_REQUEST, LEAST_CONN (its deprecated name), UNSPECIFIED
+                    return eps -> defaultBalancer();
+            }
+        }
+        if (policy instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null) {
+            return consistentHash(rule, ch.getConsistentHash());
+        }
+        return eps -> defaultBalancer();
+    }
+
+    /** Istio's default since 1.14 (Envoy's own default is ROUND_ROBIN). */
+    static LoadBalancer defaultBalancer() {
+        return new LoadBalancers.LeastRequest();
+    }
+
+    private Function<List<Endpoint>, LoadBalancer> consistentHash(IstioResource<DestinationRule> rule,
+            LoadBalancerSettingsConsistentHashLB ch) {
+        HashPolicy policy = hashPolicy(ch.getHashKey());
+        if (policy == null) {
+            warnings.add(rule.key() + ": consistentHash without a hash key; using LEAST_REQUEST");
+            return eps -> defaultBalancer();
+        }
+        // fabric8 7.5.2 models ringHash without its minimumRingSize (the field reads back as unknown),
+        // so only the older top-level minimumRingSize can set the size.
+        int ringSize = ch.getMinimumRingSize() != null ? ch.getMinimumRingSize().intValue() : DEFAULT_RING_SIZE;
+        IsLoadBalancerSettingsConsistentHashLBHashAlgorithm algorithm = ch.getHashAlgorithm();
+        if (algorithm != null && !(algorithm instanceof LoadBalancerSettingsConsistentHashLBRingHash)) {
+            warnings.add(rule.key() + ": consistentHash maglev is served by a ring hash");
+        }
+        int size = Math.max(1, Math.min(ringSize, 1 << 20));
+        return eps -> {
+            String[] keys = eps.stream().map(Endpoint::addressText).toArray(String[]::new);
+            // no hash key in the request: Envoy picks at random
+            return keys.length == 0 ? new LoadBalancers.Random()
+                    : new LoadBalancers.ConsistentHash(policy, new HashRing(keys, size), new LoadBalancers.Random());
+        };
+    }
+
+    private static HashPolicy hashPolicy(IsLoadBalancerSettingsConsistentHashLBHashKey key) {
+        if (key instanceof LoadBalancerSettingsConsistentHashLBHttpHeaderName h && h.getHttpHeaderName() != null) {
+            return new HashPolicy.Header(h.getHttpHeaderName().toLowerCase(Locale.ROOT));
+        }
+        if (key instanceof LoadBalancerSettingsConsistentHashLBHttpCookie c && c.getHttpCookie() != null) {
+            LoadBalancerSettingsConsistentHashLBHTTPCookie_ cookie = c.getHttpCookie();
+            long ttl = cookie.getTtl() == null ? -1 : Durations.parse(cookie.getTtl()).toSeconds();
+            return new HashPolicy.Cookie(cookie.getName(), cookie.getPath(), ttl);
+        }
+        if (key instanceof LoadBalancerSettingsConsistentHashLBUseSourceIp s && Boolean.TRUE.equals(s.getUseSourceIp())) {
+            return new HashPolicy.SourceIp();
+        }
+        if (key instanceof LoadBalancerSettingsConsistentHashLBHttpQueryParameterName q
+                && q.getHttpQueryParameterName() != null) {
+            return new HashPolicy.QueryParameter(q.getHttpQueryParameterName());
+        }
+        return null;
+    }
+
+    /** connectionPool.tcp.connectTimeout, or {@code fallbackMillis}. */
+    long connectTimeoutMillis(IstioResource<DestinationRule> rule, Subset subset, int port, long fallbackMillis) {
+        ConnectionPoolSettings pool = lookup(rule, subset, port, TrafficPolicy::getConnectionPool,
+                TrafficPolicyPortTrafficPolicy::getConnectionPool);
+        if (pool == null || pool.getTcp() == null || pool.getTcp().getConnectTimeout() == null) {
+            return fallbackMillis;
+        }
+        return Math.max(1, Durations.parse(pool.getTcp().getConnectTimeout()).toMillis());
+    }
+
+    /** Subset port-level, subset, rule port-level, rule: the first that sets the field. */
+    private static <T> T lookup(IstioResource<DestinationRule> rule, Subset subset, int port,
+            Function<TrafficPolicy, T> field, Function<TrafficPolicyPortTrafficPolicy, T> portField) {
+        if (rule == null) {
+            return null;
+        }
+        List<TrafficPolicy> levels = new ArrayList<>(2);
+        if (subset != null && subset.getTrafficPolicy() != null) {
+            levels.add(subset.getTrafficPolicy());
+        }
+        if (rule.spec().getTrafficPolicy() != null) {
+            levels.add(rule.spec().getTrafficPolicy());
+        }
+        for (TrafficPolicy level : levels) {
+            for (TrafficPolicyPortTrafficPolicy pl : level.getPortLevelSettings()) {
+                if (pl.getPort() != null && pl.getPort().getNumber() != null
+                        && pl.getPort().getNumber() == port && portField.apply(pl) != null) {
+                    return portField.apply(pl);
+                }
+            }
+            T value = field.apply(level);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.meshbed.gateway.routing;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * One compiled HTTPRoute. It applies when any of its match blocks matches (or always, when it has
+ * none); the first route that applies wins.
+ */
+public final class Route {
+
+    private final String name;
+    private final RequestMatcher[] matchers;
+    private final RouteAction action;
+    private final long timeoutMillis;
+
+    /**
+     * @param name as shown in logs and dumps: the HTTPRoute's {@code name}, else {@code ns/vs/index}
+     * @param matchers empty for a route without match blocks
+     * @param timeoutMillis the route timeout, 0 when disabled (Istio's default)
+     */
+    public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
+        this.name = requireNonNull(name, "name");
+        this.matchers = matchers.toArray(new RequestMatcher[0]);
+        this.action = requireNonNull(action, "action");
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeoutMillis: " + timeoutMillis + " (expected: >= 0)");
+        }
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    public boolean matches(RequestView request) {
+        if (matchers.length == 0) {
+            return true;
+        }
+        for (RequestMatcher m : matchers) {
+            if (m.matches(request)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<RequestMatcher> matchers() {
+        return List.of(matchers);
+    }
+
+    public RouteAction action() {
+        return action;
+    }
+
+    public long timeoutMillis() {
+        return timeoutMillis;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.meshbed.gateway.routing;
+
+import static java.util.Objects.requireNonNull;
+
+/** What a route does with a request it matched. */
+public sealed interface RouteAction {
+
+    /** Proxy to one of the weighted destinations. */
+    record Forward(WeightedClusters clusters) implements RouteAction {
+        public Forward {
+            requireNonNull(clusters, "clusters");
+        }
+    }
+
+    /** Answer directly (HTTPRoute.directResponse). */
+    record DirectResponse(int status, String body) implements RouteAction {
+        public DirectResponse {
+            if (status < 200 || status > 599) {
+                throw new IllegalArgumentException("status: " + status + " (expected: 200-599)");
+            }
+        }
+    }
+
+    /**
+     * Answer with a redirect (HTTPRoute.redirect). Null parts keep the request's own.
+     *
+     * @param port the port to redirect to; 0 keeps the request's port, -1 drops it (the scheme's default)
+     */
+    record Redirect(int status, String scheme, String authority, int port, String uri) implements RouteAction {
+        public Redirect {
+            if (status < 300 || status > 399) {
+                throw new IllegalArgumentException("status: " + status + " (expected: 300-399)");
+            }
+        }
+
+        /** The Location header for {@code request}. */
+        public String location(RequestView request) {
+            String host = authority != null ? authority : request.host();
+            String portPart = "";
+            if (port > 0) {
+                portPart = ":" + port;
+            } else if (port == 0 && authority == null) {
+                int colon = request.authority().lastIndexOf(':');
+                if (colon > 0 && !request.authority().endsWith("]")) {
+                    portPart = request.authority().substring(colon);
+                }
+            }
+            String path = uri != null ? uri : request.pathAndQuery();
+            return (scheme != null ? scheme : request.scheme()) + "://" + host + portPart + path;
+        }
+    }
+}
