@@ -14,14 +14,16 @@ import java.util.List;
 
 /**
  * An immutable set of Istio resources that routing is compiled from, plus what was rejected on
- * the way. Resources of each kind are kept in a stable order: creation time, then namespace/name
- * (Istio's order when several VirtualServices for one host are merged).
+ * the way. Resources of each kind are kept in a stable order: creation time, then name, then
+ * namespace (Istio's order, e.g. when several VirtualServices for one host are merged).
  */
 public final class ConfigSnapshot {
 
     private static final Comparator<IstioResource<?>> ORDER = Comparator
             .comparing((IstioResource<?> r) -> r.creationTimestamp() == null ? "" : r.creationTimestamp())
-            .thenComparing(IstioResource::key);
+            .thenComparing(IstioResource::name)
+            .thenComparing(IstioResource::namespace)
+            .thenComparing(IstioResource::kind);
 
     private final long version;
     private final List<IstioResource<Gateway>> gateways;

@@ -181,6 +181,9 @@ final class VirtualServiceValidator {
         if (routes.size() > 1 && sum == 0) {
             problems.add(path, "sum of weights: 0 (expected: > 0 when there are several destinations)");
         }
+        if (sum > Integer.MAX_VALUE) {
+            problems.add(path, "sum of weights: " + sum + " (expected: <= " + Integer.MAX_VALUE + ")");
+        }
     }
 
     private static void destination(String path, Destination destination, Problems problems) {

@@ -3,7 +3,6 @@ package dev.meshbed.gateway.routing;
 import dev.meshbed.gateway.config.IstioResource;
 import dev.meshbed.gateway.config.Rejection;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
-import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -64,13 +63,11 @@ final class ClusterFactory {
             }
         }
 
-        IstioResource<DestinationRule> rule = policies.find(canonical);
-        Subset subsetSpec = DestinationPolicies.subset(rule, subset);
+        DestinationPolicies.HostRules rule = policies.find(canonical);
+        Subset subsetSpec = rule == null ? null : rule.subset(subset);
         if (subset != null && subsetSpec == null) {
             String why = rule == null ? "no DestinationRule defines subsets for " + canonical
-                    : "\"" + subset + "\" is not defined by " + rule.key() + " (subsets: "
-                            + rule.spec().getSubsets().stream().map(Subset::getName).collect(Collectors.joining(", "))
-                            + ")";
+                    : "\"" + subset + "\" is not defined by " + rule.describe() + " (subsets: " + rule.subsetNames() + ")";
             problems.add(new Rejection(vs.key(), vs.origin(), field + ".subset", why));
             return undefined(canonical, port, subset, "subset not defined: " + why);
         }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * DestinationRules by host, and the policy a cluster gets from them. A subset's policy overrides
@@ -45,8 +46,49 @@ final class DestinationPolicies {
         this.warnings = warnings;
     }
 
-    /** The rule for a canonical host: an exact host first, then the longest wildcard; or null. */
-    IstioResource<DestinationRule> find(String canonicalHost) {
+    /**
+     * The DestinationRules of one host, merged as Istio merges rules for the same host: subsets
+     * of all of them (the first definition of a name wins), the first top-level traffic policy.
+     */
+    record HostRules(List<IstioResource<DestinationRule>> rules) {
+
+        Subset subset(String name) {
+            if (name == null) {
+                return null;
+            }
+            for (IstioResource<DestinationRule> r : rules) {
+                for (Subset s : r.spec().getSubsets()) {
+                    if (name.equals(s.getName())) {
+                        return s;
+                    }
+                }
+            }
+            return null;
+        }
+
+        TrafficPolicy trafficPolicy() {
+            for (IstioResource<DestinationRule> r : rules) {
+                if (r.spec().getTrafficPolicy() != null) {
+                    return r.spec().getTrafficPolicy();
+                }
+            }
+            return null;
+        }
+
+        String subsetNames() {
+            return rules.stream().flatMap(r -> r.spec().getSubsets().stream()).map(Subset::getName).distinct()
+                    .collect(Collectors.joining(", "));
+        }
+
+        /** {@code DestinationRule default/app} (or several, comma-separated). */
+        String describe() {
+            return rules.stream().map(r -> r.key().toString()).collect(Collectors.joining(", "));
+        }
+    }
+
+    /** The rules for a canonical host: those naming it exactly, else the longest wildcard; or null. */
+    HostRules find(String canonicalHost) {
+        List<IstioResource<DestinationRule>> exact = new ArrayList<>();
         IstioResource<DestinationRule> best = null;
         int bestLength = -1;
         for (IstioResource<DestinationRule> r : rules) {
@@ -56,33 +98,23 @@ final class DestinationPolicies {
             }
             h = h.toLowerCase(Locale.ROOT);
             if (registry.canonical(h, r.namespace()).equals(canonicalHost)) {
-                return r;
-            }
-            if (h.startsWith("*") && (h.equals("*") || Hosts.covers(h, canonicalHost)) && h.length() > bestLength) {
+                exact.add(r);
+            } else if (h.startsWith("*") && (h.equals("*") || Hosts.covers(h, canonicalHost)) && h.length() > bestLength) {
                 best = r;
                 bestLength = h.length();
             }
         }
-        return best;
-    }
-
-    static Subset subset(IstioResource<DestinationRule> rule, String name) {
-        if (rule == null || name == null) {
-            return null;
+        if (!exact.isEmpty()) {
+            return new HostRules(List.copyOf(exact));
         }
-        for (Subset s : rule.spec().getSubsets()) {
-            if (name.equals(s.getName())) {
-                return s;
-            }
-        }
-        return null;
+        return best == null ? null : new HostRules(List.of(best));
     }
 
     /**
      * The balancer recipe for a cluster: a function of the cluster's endpoints, since a hash ring
      * is built over them.
      */
-    Function<List<Endpoint>, LoadBalancer> loadBalancer(IstioResource<DestinationRule> rule, Subset subset, int port) {
+    Function<List<Endpoint>, LoadBalancer> loadBalancer(HostRules rule, Subset subset, int port) {
         LoadBalancerSettings settings = lookup(rule, subset, port, TrafficPolicy::getLoadBalancer,
                 TrafficPolicyPortTrafficPolicy::getLoadBalancer);
         if (settings == null || settings.getLbPolicy() == null) {
@@ -99,7 +131,7 @@ final class DestinationPolicies {
                 case RANDOM:
                     return eps -> new LoadBalancers.Random();
                 case PASSTHROUGH:
-                    warnings.add(rule.key() + ": loadBalancer.simple PASSTHROUGH is not supported; using LEAST_REQUEST");
+                    warnings.add(rule.describe() + ": loadBalancer.simple PASSTHROUGH is not supported; using LEAST_REQUEST");
                     return eps -> defaultBalancer();
                 default: // LEAST_REQUEST, LEAST_CONN (its deprecated name), UNSPECIFIED
                     return eps -> defaultBalancer();
@@ -116,11 +148,11 @@ final class DestinationPolicies {
         return new LoadBalancers.LeastRequest();
     }
 
-    private Function<List<Endpoint>, LoadBalancer> consistentHash(IstioResource<DestinationRule> rule,
+    private Function<List<Endpoint>, LoadBalancer> consistentHash(HostRules rule,
             LoadBalancerSettingsConsistentHashLB ch) {
         HashPolicy policy = hashPolicy(ch.getHashKey());
         if (policy == null) {
-            warnings.add(rule.key() + ": consistentHash without a hash key; using LEAST_REQUEST");
+            warnings.add(rule.describe() + ": consistentHash without a hash key; using LEAST_REQUEST");
             return eps -> defaultBalancer();
         }
         // fabric8 7.5.2 models ringHash without its minimumRingSize (the field reads back as unknown),
@@ -128,7 +160,7 @@ final class DestinationPolicies {
         int ringSize = ch.getMinimumRingSize() != null ? ch.getMinimumRingSize().intValue() : DEFAULT_RING_SIZE;
         IsLoadBalancerSettingsConsistentHashLBHashAlgorithm algorithm = ch.getHashAlgorithm();
         if (algorithm != null && !(algorithm instanceof LoadBalancerSettingsConsistentHashLBRingHash)) {
-            warnings.add(rule.key() + ": consistentHash maglev is served by a ring hash");
+            warnings.add(rule.describe() + ": consistentHash maglev is served by a ring hash");
         }
         int size = Math.max(1, Math.min(ringSize, 1 << 20));
         return eps -> {
@@ -159,7 +191,7 @@ final class DestinationPolicies {
     }
 
     /** connectionPool.tcp.connectTimeout, or {@code fallbackMillis}. */
-    long connectTimeoutMillis(IstioResource<DestinationRule> rule, Subset subset, int port, long fallbackMillis) {
+    long connectTimeoutMillis(HostRules rule, Subset subset, int port, long fallbackMillis) {
         ConnectionPoolSettings pool = lookup(rule, subset, port, TrafficPolicy::getConnectionPool,
                 TrafficPolicyPortTrafficPolicy::getConnectionPool);
         if (pool == null || pool.getTcp() == null || pool.getTcp().getConnectTimeout() == null) {
@@ -168,8 +200,12 @@ final class DestinationPolicies {
         return Math.max(1, Durations.parse(pool.getTcp().getConnectTimeout()).toMillis());
     }
 
-    /** Subset port-level, subset, rule port-level, rule: the first that sets the field. */
-    private static <T> T lookup(IstioResource<DestinationRule> rule, Subset subset, int port,
+    /**
+     * A field of the policy that applies: the subset's policy over the rule's. At each level, a
+     * portLevelSettings entry for the port replaces the level's own settings entirely; fields it
+     * omits take their defaults, not the level's values (Istio's documented semantics).
+     */
+    private static <T> T lookup(HostRules rule, Subset subset, int port,
             Function<TrafficPolicy, T> field, Function<TrafficPolicyPortTrafficPolicy, T> portField) {
         if (rule == null) {
             return null;
@@ -178,13 +214,12 @@ final class DestinationPolicies {
         if (subset != null && subset.getTrafficPolicy() != null) {
             levels.add(subset.getTrafficPolicy());
         }
-        if (rule.spec().getTrafficPolicy() != null) {
-            levels.add(rule.spec().getTrafficPolicy());
+        if (rule.trafficPolicy() != null) {
+            levels.add(rule.trafficPolicy());
         }
         for (TrafficPolicy level : levels) {
             for (TrafficPolicyPortTrafficPolicy pl : level.getPortLevelSettings()) {
-                if (pl.getPort() != null && pl.getPort().getNumber() != null
-                        && pl.getPort().getNumber() == port && portField.apply(pl) != null) {
+                if (pl.getPort() != null && pl.getPort().getNumber() != null && pl.getPort().getNumber() == port) {
                     return portField.apply(pl);
                 }
             }

@@ -49,9 +49,17 @@ public final class RequestMatcher {
             return new Condition("header " + name, m, false, r -> r.header(name));
         }
 
-        /** withoutHeaders: the request must not carry a header that matches. */
+        /**
+         * withoutHeaders: the request must not carry a header that matches. Istio sets Envoy's
+         * treat_missing_header_as_empty here, so an absent header is matched as "" (a presence
+         * match still sees it as absent).
+         */
         static Condition withoutHeader(String name, StringMatcher m) {
-            return new Condition("header " + name, m, true, r -> r.header(name));
+            boolean presence = m instanceof StringMatcher.Present;
+            return new Condition("header " + name, m, true, r -> {
+                String v = r.header(name);
+                return v == null && !presence ? "" : v;
+            });
         }
 
         static Condition queryParam(String name, StringMatcher m) {

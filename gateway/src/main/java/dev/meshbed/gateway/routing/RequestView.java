@@ -5,10 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
-import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,21 +24,23 @@ public final class RequestView {
     private final String host;
     private final String path;
     private final String query;
-    private Map<String, List<String>> queryParams;
+    private Map<String, String> queryParams;
 
     public RequestView(HttpRequest request, String sourceIp) {
         this.request = requireNonNull(request, "request");
         this.sourceIp = requireNonNull(sourceIp, "sourceIp");
         String uri = request.uri();
         String auth = request.headers().get(HttpHeaderNames.HOST);
-        // absolute-form request target (a client that talks to us as to a forward proxy)
+        // absolute-form target (a client talking to us as to a forward proxy): its authority
+        // wins over the Host header (RFC 9112 section 3.2.2), as in Envoy
         if (uri.startsWith("http://") || uri.startsWith("https://")) {
             int start = uri.indexOf("//") + 2;
-            int slash = uri.indexOf('/', start);
-            if (auth == null) {
-                auth = slash < 0 ? uri.substring(start) : uri.substring(start, slash);
+            int end = start;
+            while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+                end++;
             }
-            uri = slash < 0 ? "/" : uri.substring(slash);
+            auth = uri.substring(start, end);
+            uri = end == uri.length() ? "/" : uri.charAt(end) == '/' ? uri.substring(end) : "/" + uri.substring(end);
         }
         this.authority = auth == null ? "" : auth;
         this.host = hostOf(this.authority);
@@ -113,16 +114,39 @@ public final class RequestView {
         return query != null;
     }
 
-    /** The first value of a query parameter ("" when present without a value), or null. */
+    /**
+     * The first value of a query parameter ("" when present without a value), or null. Values
+     * are compared as sent, not percent-decoded, as Envoy's router does.
+     */
     public String queryParam(String name) {
         if (query == null) {
             return null;
         }
         if (queryParams == null) {
-            queryParams = new QueryStringDecoder(query, StandardCharsets.UTF_8, false).parameters();
+            queryParams = parseQuery(query);
         }
-        List<String> values = queryParams.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
+        return queryParams.get(name);
+    }
+
+    private static Map<String, String> parseQuery(String query) {
+        Map<String, String> out = new HashMap<>();
+        int i = 0;
+        while (i <= query.length()) {
+            int amp = query.indexOf('&', i);
+            if (amp < 0) {
+                amp = query.length();
+            }
+            if (amp > i) {
+                int eq = query.indexOf('=', i);
+                if (eq < 0 || eq > amp) {
+                    out.putIfAbsent(query.substring(i, amp), "");
+                } else {
+                    out.putIfAbsent(query.substring(i, eq), query.substring(eq + 1, amp));
+                }
+            }
+            i = amp + 1;
+        }
+        return out;
     }
 
     /** A cookie's value, or null. */

@@ -45,7 +45,10 @@ public sealed interface RouteAction {
                     portPart = request.authority().substring(colon);
                 }
             }
-            String path = uri != null ? uri : request.pathAndQuery();
+            // a new path keeps the request's query (Envoy's path_redirect without strip_query)
+            String path = uri == null ? request.pathAndQuery()
+                    : request.hasQuery() && uri.indexOf('?') < 0 ? uri + request.pathAndQuery().substring(request.path().length())
+                    : uri;
             return (scheme != null ? scheme : request.scheme()) + "://" + host + portPart + path;
         }
     }

@@ -170,7 +170,14 @@ public final class TableCompiler {
                         + String.join(", ", bound) + " on port " + port + "; not served");
                 continue;
             }
-            List<Route> compiled = routes.compile(vs, port, bound, problems, warned.add(vs.key().toString()));
+            List<Route> compiled;
+            try {
+                compiled = routes.compile(vs, port, bound, problems, warned.add(vs.key().toString()));
+            } catch (RuntimeException e) {
+                // a gap between validation and compilation must cost this resource, not the table
+                problems.add(new Rejection(vs.key(), vs.origin(), null, "cannot be compiled: " + e.getMessage()));
+                continue;
+            }
             for (String domain : vsDomains) {
                 domains.computeIfAbsent(domain.toLowerCase(Locale.ROOT), d -> new ArrayList<>()).addAll(compiled);
             }
