@@ -3,11 +3,9 @@ package dev.meshbed.gateway.config;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Keeps the last accepted version of every resource, so that a bad edit never takes working
@@ -27,12 +25,8 @@ public final class ConfigStore {
     public ConfigSnapshot propose(Collection<ParsedSource> sources) {
         Map<ResourceKey, IstioResource<?>> current = new LinkedHashMap<>();
         List<Rejection> rejections = new ArrayList<>();
-        Set<String> unreadable = new HashSet<>();
 
         for (ParsedSource source : sources) {
-            if (source.unreadable()) {
-                unreadable.add(source.source());
-            }
             for (IstioResource<?> resource : source.resources()) {
                 IstioResource<?> other = current.putIfAbsent(resource.key(), resource);
                 if (other != null) {
@@ -41,25 +35,47 @@ public final class ConfigStore {
                 }
             }
         }
-
-        // A rejected resource keeps serving its last accepted version, unless another valid
-        // definition of the same resource exists.
-        for (Rejection rejection : allRejections(sources)) {
-            ResourceKey key = rejection.key();
-            if (key != null && !current.containsKey(key) && lastGood.containsKey(key)) {
-                current.put(key, lastGood.get(key));
-                rejections.add(rejection.keepingLastGood());
-            } else {
-                rejections.add(rejection);
+        for (ParsedSource source : sources) {
+            if (source.unreadable()) {
+                keepWhatItHeld(source, current, rejections);
+                continue;
             }
-        }
-        // An unreadable file tells us nothing about its resources: keep what it held.
-        for (IstioResource<?> previous : lastGood.values()) {
-            if (unreadable.contains(previous.origin().source()) && !current.containsKey(previous.key())) {
-                current.put(previous.key(), previous);
+            // A rejected resource keeps serving its last accepted version, unless another valid
+            // definition of the same resource exists.
+            for (Rejection rejection : source.rejections()) {
+                ResourceKey key = rejection.key();
+                if (key != null && !current.containsKey(key) && lastGood.containsKey(key)) {
+                    current.put(key, lastGood.get(key));
+                    rejections.add(rejection.keepingLastGood());
+                } else {
+                    rejections.add(rejection);
+                }
             }
         }
         return ConfigSnapshot.of(++version, current.values(), rejections);
+    }
+
+    /**
+     * An unreadable file tells nothing about its resources: what it held keeps serving, and the
+     * file's problem is reported against each of them, so the dump says which resource is stale.
+     */
+    private void keepWhatItHeld(ParsedSource source, Map<ResourceKey, IstioResource<?>> current,
+            List<Rejection> rejections) {
+        List<IstioResource<?>> kept = new ArrayList<>();
+        for (IstioResource<?> previous : lastGood.values()) {
+            if (previous.origin().source().equals(source.source()) && !current.containsKey(previous.key())) {
+                current.put(previous.key(), previous);
+                kept.add(previous);
+            }
+        }
+        for (Rejection r : source.rejections()) {
+            if (kept.isEmpty()) {
+                rejections.add(r);
+            }
+            for (IstioResource<?> k : kept) {
+                rejections.add(new Rejection(k.key(), r.origin(), r.field(), r.message()).keepingLastGood());
+            }
+        }
     }
 
     /**
@@ -104,13 +120,5 @@ public final class ConfigStore {
             next.put(r.key(), r);
         }
         lastGood = Map.copyOf(next);
-    }
-
-    private static List<Rejection> allRejections(Collection<ParsedSource> sources) {
-        List<Rejection> out = new ArrayList<>();
-        for (ParsedSource s : sources) {
-            out.addAll(s.rejections());
-        }
-        return out;
     }
 }

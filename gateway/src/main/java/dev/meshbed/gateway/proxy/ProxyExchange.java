@@ -141,6 +141,10 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     /** Routes the request and starts forwarding it, or answers locally. */
     void start() {
+        if (!request.headers().contains(HttpHeaderNames.HOST) && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            rejectMalformed(HttpResponseStatus.BAD_REQUEST, "bad request: missing host header\n"); // RFC 9112 3.2
+            return;
+        }
         RoutingTable table = proxy.tables().current();
         RequestView view = new RequestView(request, remoteIp);
         VirtualHost vh = table.listener(downstream.listenerIndex()).virtualHosts().find(view.host());
@@ -180,7 +184,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         HopByHop.strip(h);
         request.setProtocolVersion(HttpVersion.HTTP_1_1); // keep the upstream connection reusable
         if (!request.uri().startsWith("/")) {
-            request.setUri(view.pathAndQuery()); // absolute-form target → origin-form
+            // absolute-form target → origin-form; its authority is the Host (RFC 9112 3.2.2)
+            request.setUri(view.pathAndQuery());
+            h.set(HttpHeaderNames.HOST, view.authority());
         }
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? remoteIp : xff + ", " + remoteIp);

@@ -176,9 +176,11 @@ class ConfigStoreFlowTest {
         RoutingTable t = rebuild();
         assertThat(subsetServed(t)).as("kept from the last accepted version").isEqualTo("v1");
         assertThat(vsIn(t)).get().extracting(v -> v.origin().source()).isEqualTo("vs.yaml");
-        assertThat(t.rejections()).anySatisfy(r -> {
-            assertThat(r.key()).isNull();
+        assertThat(t.rejections()).singleElement().satisfies(r -> {
+            assertThat(r.key()).as("the resource that keeps its last accepted version")
+                    .hasToString("VirtualService default/vs");
             assertThat(r.origin().source()).isEqualTo("vs.yaml");
+            assertThat(r.describe()).contains("the last accepted version keeps serving");
         });
 
         // still unreadable on the next round: still kept

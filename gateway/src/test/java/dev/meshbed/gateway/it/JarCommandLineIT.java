@@ -1,0 +1,156 @@
+package dev.meshbed.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jars as {@code make demo} runs them: two sample-app processes, a gateway process on
+ * the shipped local-mode config (with free ports instead of 18081/18082), the split through it,
+ * a clean exit on SIGTERM, and the exit code for a bad option.
+ *
+ * <p>The split check is a two-sided binomial z-test at 99.99 % over 1000 requests (band
+ * 0.8 ± 0.049); see {@link Split}.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class JarCommandLineIT {
+
+    /** Failsafe runs in the gateway module's directory. */
+    static final Path GATEWAY_JAR = Path.of("target", "gateway.jar");
+    static final Path SAMPLE_JAR = Path.of("..", "sample-apps", "target", "sample-app.jar");
+
+    @TempDir
+    Path work;
+
+    private final List<Process> processes = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() throws InterruptedException {
+        for (Process p : processes) {
+            if (p.isAlive()) {
+                p.destroy();
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Test
+    void jarsServeTheSplitAndTheGatewayStopsOnSigterm() throws Exception {
+        requireJar(GATEWAY_JAR, "mvn -pl gateway package");
+        requireJar(SAMPLE_JAR, "mvn -pl sample-apps package");
+        int v1Port = LocalTestbed.freePort();
+        int v2Port = LocalTestbed.freePort();
+        int port = LocalTestbed.freePort();
+        int adminPort = LocalTestbed.freePort();
+        Path config = Files.createDirectories(work.resolve("config"));
+        LocalTestbed.writeShippedConfig(config, v1Port, v2Port);
+        Path accessLog = work.resolve("access.log");
+
+        Process v1 = java("v1", SAMPLE_JAR, "--version", "v1", "--port", String.valueOf(v1Port), "--bind", "127.0.0.1");
+        Process v2 = java("v2", SAMPLE_JAR, "--version", "v2", "--port", String.valueOf(v2Port), "--bind", "127.0.0.1");
+        Process gateway = java("gateway", GATEWAY_JAR, "--config", config.toString(), "--port", String.valueOf(port),
+                "--admin-port", String.valueOf(adminPort), "--bind", "127.0.0.1", "--access-log", accessLog.toString(),
+                "--event-loops", "2");
+
+        HttpClient client = LocalTestbed.newClient();
+        awaitOk(client, "v1", v1, "http://127.0.0.1:" + v1Port + "/healthz");
+        awaitOk(client, "v2", v2, "http://127.0.0.1:" + v2Port + "/healthz");
+        awaitOk(client, "gateway", gateway, "http://127.0.0.1:" + adminPort + "/healthz/ready");
+        assertThat(log("gateway")).as("the gateway's start line").contains("meshbed gateway", "listening on 127.0.0.1");
+
+        Tally t = Tally.send(client, 1000, 4, i -> HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/jar/" + i)).timeout(Duration.ofSeconds(10)).build())
+                .assertAllFromV1OrV2("through gateway.jar");
+        Split.assertV1Share("1000 requests through gateway.jar", t.v1(), t.v2(), 0.8, Split.Z_9999);
+
+        long start = System.nanoTime();
+        gateway.destroy(); // SIGTERM
+        boolean exited = gateway.waitFor(10, TimeUnit.SECONDS);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(exited).as("gateway exited within 10 s of SIGTERM; log:%n%s", log("gateway")).isTrue();
+        assertThat(millis).as("time from SIGTERM to exit").isLessThan(5000);
+        // 143 = 128 + SIGTERM, as a JVM ends after its shutdown hooks; 0 if main returned first.
+        assertThat(gateway.exitValue()).as("gateway exit code after SIGTERM").isIn(0, 143);
+        assertThat(Files.readAllLines(accessLog)).as("access log lines of the 1000 requests").hasSize(1000);
+        System.out.printf("gateway.jar: split %s, exited %d ms after SIGTERM%n", t, millis);
+    }
+
+    @Test
+    void nonexistentConfigDirectoryExitsWith2AndNamesTheOption() throws Exception {
+        requireJar(GATEWAY_JAR, "mvn -pl gateway package");
+        Process gateway = java("bad-config", GATEWAY_JAR, "--config", "/nonexistent", "--port", "0",
+                "--admin-port", "0", "--bind", "127.0.0.1");
+        assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("the gateway exits on a bad --config").isTrue();
+        String err = Files.readString(work.resolve("bad-config.err"));
+        assertThat(gateway.exitValue()).as("exit code for --config /nonexistent; stderr: %s", err).isEqualTo(2);
+        assertThat(err).as("stderr names the option and the value").contains("--config").contains("/nonexistent");
+    }
+
+    private static void requireJar(Path jar, String build) {
+        if (!Files.isRegularFile(jar)) {
+            fail(jar.toAbsolutePath().normalize() + " is missing: it is built by the package phase (" + build
+                    + "), which runs before verify; run the ITs with 'mvn verify', not 'mvn failsafe:integration-test'");
+        }
+    }
+
+    /** Starts {@code java -jar jar args}, stdout and stderr to NAME.out and NAME.err in the work directory. */
+    private Process java(String name, Path jar, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(work.resolve(name + ".out").toFile())
+                .redirectError(work.resolve(name + ".err").toFile())
+                .start();
+        processes.add(p);
+        return p;
+    }
+
+    private String log(String name) throws IOException {
+        Path out = work.resolve(name + ".out");
+        Path err = work.resolve(name + ".err");
+        return (Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "")
+                + (Files.exists(err) ? Files.readString(err, StandardCharsets.UTF_8) : "");
+    }
+
+    private void awaitOk(HttpClient client, String name, Process process, String url) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String last = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail(name + " exited with " + process.exitValue() + " before it was ready:\n" + log(name));
+            }
+            try {
+                int status = client.send(request, BodyHandlers.discarding()).statusCode();
+                if (status == 200) {
+                    return;
+                }
+                last = "status " + status;
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(100);
+        }
+        fail(name + " not ready on " + url + " after 30 s (" + last + "):\n" + log(name));
+    }
+}
