@@ -80,6 +80,11 @@ public final class GatewayMain implements Callable<Integer> {
     String logLevel;
 
     public static void main(String[] args) {
+        // Leak detection samples buffers and records access points: worth it in tests (PARANOID
+        // there), not on an edge proxy's hot path. An explicit -Dio.netty.leakDetection.level wins.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         CommandLine cmd = new CommandLine(new GatewayMain());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             c.getErr().println("gateway: " + e.getMessage());

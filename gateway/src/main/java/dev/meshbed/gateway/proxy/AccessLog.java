@@ -6,10 +6,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,12 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AccessLog implements AutoCloseable {
 
-    private static final int BUFFER_CHARS = 16 * 1024;
-    private static final DateTimeFormatter SECOND =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final int BUFFER_BYTES = 16 * 1024;
 
     private final OutputStream out;
-    private final BlockingQueue<String> queue;
+    private final BlockingQueue<byte[]> queue;
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
     private final FastThreadLocal<Buffer> buffers = new FastThreadLocal<>() {
@@ -83,8 +77,8 @@ public final class AccessLog implements AutoCloseable {
         }
         Buffer b = buffers.get();
         b.ensureFlushTask(loop);
-        format(b.text, b, exchange);
-        if (b.text.length() >= BUFFER_CHARS) {
+        format(b.line, exchange);
+        if (b.line.length() >= BUFFER_BYTES) {
             b.handOff();
         }
     }
@@ -96,46 +90,24 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    static void format(StringBuilder sb, Clock clock, ProxyExchange e) {
-        sb.append('[');
-        clock.appendTimestamp(sb, e.startEpochMillis());
-        sb.append("] \"").append(e.method()).append(' ').append(e.uri()).append(' ').append(e.protocol()).append("\" ")
-                .append(e.status()).append(' ').append(e.flag().code()).append(' ')
-                .append(e.requestBytes()).append(' ').append(e.responseBytes()).append(' ')
-                .append(e.durationMillis()).append(" \"");
-        orDash(sb, e.userAgent()).append("\" \"");
-        orDash(sb, e.requestId()).append("\" \"");
-        orDash(sb, e.authority()).append("\" \"");
-        orDash(sb, e.upstreamAddress()).append("\" ");
-        orDash(sb, e.clusterName()).append(' ');
-        orDash(sb, e.routeName()).append(' ');
-        orDash(sb, e.remoteAddress()).append('\n');
-    }
-
-    private static StringBuilder orDash(StringBuilder sb, String s) {
-        return sb.append(s == null || s.isEmpty() ? "-" : s);
-    }
-
-    /** Formats timestamps with the seconds part cached: one DateTimeFormatter call per second. */
-    static class Clock {
-        private long second = Long.MIN_VALUE;
-        private String secondText = "";
-
-        void appendTimestamp(StringBuilder sb, long epochMillis) {
-            long s = Math.floorDiv(epochMillis, 1000);
-            if (s != second) {
-                second = s;
-                secondText = SECOND.format(Instant.ofEpochSecond(s));
-            }
-            int ms = (int) Math.floorMod(epochMillis, 1000);
-            sb.append(secondText).append('.').append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10))
-                    .append((char) ('0' + ms % 10)).append('Z');
-        }
+    static void format(LogLine l, ProxyExchange e) {
+        l.ch('[').timestamp(e.startEpochMillis()).ch(']').ch(' ').ch('"')
+                .text(e.method()).ch(' ').text(e.uri()).ch(' ').text(e.protocol()).ch('"').ch(' ')
+                .number(e.status()).ch(' ').text(e.flag().code()).ch(' ')
+                .number(e.requestBytes()).ch(' ').number(e.responseBytes()).ch(' ')
+                .number(e.durationMillis()).ch(' ')
+                .ch('"').text(e.userAgent()).ch('"').ch(' ')
+                .ch('"').text(e.requestId()).ch('"').ch(' ')
+                .ch('"').text(e.authority()).ch('"').ch(' ')
+                .ch('"').text(e.upstreamAddress()).ch('"').ch(' ')
+                .text(e.clusterName()).ch(' ')
+                .text(e.routeName()).ch(' ')
+                .text(e.remoteAddress()).ch('\n');
     }
 
     /** One event loop's pending lines. Only that loop touches it. */
-    private final class Buffer extends Clock {
-        final StringBuilder text = new StringBuilder(BUFFER_CHARS + 1024);
+    private final class Buffer {
+        final LogLine line = new LogLine(BUFFER_BYTES + 1024);
         boolean flushTask;
 
         void ensureFlushTask(EventExecutor loop) {
@@ -146,27 +118,26 @@ public final class AccessLog implements AutoCloseable {
         }
 
         void handOff() {
-            if (text.length() == 0) {
+            if (line.length() == 0) {
                 return;
             }
-            if (!queue.offer(text.toString())) {
+            if (!queue.offer(line.take())) {
                 dropped.incrementAndGet();
             }
-            text.setLength(0);
         }
     }
 
     private void drain() {
         try {
             while (!closed || !queue.isEmpty()) {
-                String chunk = queue.poll(200, TimeUnit.MILLISECONDS);
+                byte[] chunk = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (chunk == null) {
                     continue;
                 }
-                out.write(chunk.getBytes(StandardCharsets.UTF_8));
-                String more;
+                out.write(chunk);
+                byte[] more;
                 while ((more = queue.poll()) != null) {
-                    out.write(more.getBytes(StandardCharsets.UTF_8));
+                    out.write(more);
                 }
                 out.flush();
             }

@@ -9,17 +9,13 @@ import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
 import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -28,7 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -47,9 +42,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Context {
 
-    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     static final String UF_CONNECT = "upstream connect error or disconnect/reset before headers. "
             + "reset reason: connection failure";
     static final String UF_RESET = "upstream connect error or disconnect/reset before headers. "
@@ -69,7 +61,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     private final String uri;
     private final String authority;
     private final String userAgent;
-    private String requestId;
+    private CharSequence requestId;
 
     private Route route;
     private Cluster cluster;
@@ -122,7 +114,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         HttpHeaders h = request.headers();
         this.authority = h.get(HttpHeaderNames.HOST);
         this.userAgent = h.get(HttpHeaderNames.USER_AGENT);
-        this.requestId = h.get(X_REQUEST_ID);
+        this.requestId = h.get(ProxyHeaders.X_REQUEST_ID);
         this.requestHasBody = hasBody(request);
     }
 
@@ -172,29 +164,11 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", ResponseFlag.UH, null);
             return;
         }
-        prepareUpstreamRequest(view);
+        requestId = ProxyHeaders.prepareForUpstream(request, view, remoteIp);
         endpoint.requestStarted();
         endpointCounted = true;
         proxy.connector().acquire(ctx.channel().eventLoop(), endpoint.address(), cluster.connectTimeoutMillis(),
                 false, this);
-    }
-
-    private void prepareUpstreamRequest(RequestView view) {
-        HttpHeaders h = request.headers();
-        HopByHop.strip(h);
-        request.setProtocolVersion(HttpVersion.HTTP_1_1); // keep the upstream connection reusable
-        if (!request.uri().startsWith("/")) {
-            // absolute-form target → origin-form; its authority is the Host (RFC 9112 3.2.2)
-            request.setUri(view.pathAndQuery());
-            h.set(HttpHeaderNames.HOST, view.authority());
-        }
-        String xff = h.get(X_FORWARDED_FOR);
-        h.set(X_FORWARDED_FOR, xff == null ? remoteIp : xff + ", " + remoteIp);
-        h.set(X_FORWARDED_PROTO, "http");
-        if (requestId == null) {
-            requestId = RequestIds.next();
-            h.set(X_REQUEST_ID, requestId);
-        }
     }
 
     boolean requestComplete() {
@@ -405,9 +379,12 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             if (content instanceof LastHttpContent) {
                 responseComplete = true;
                 boolean keepAlive = clientKeepAlive && requestComplete && downstreamReusable;
-                ChannelFuture f = ctx.writeAndFlush(content);
-                finish(keepAlive);
-                if (!keepAlive) {
+                if (keepAlive) {
+                    ctx.writeAndFlush(content, ctx.voidPromise());
+                    finish(true);
+                } else {
+                    ChannelFuture f = ctx.writeAndFlush(content);
+                    finish(false);
                     // added after finish(): the close it may run at once must find this exchange done
                     f.addListener(ChannelFutureListener.CLOSE);
                 }
@@ -434,11 +411,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             }
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (!clientKeepAlive || !downstreamReusable) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (!clientVersion.equals(HttpVersion.HTTP_1_1)) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        ProxyHeaders.connection(h, clientKeepAlive && downstreamReusable, clientVersion);
         if (cookies != null) {
             for (String c : cookies) {
                 h.add(HttpHeaderNames.SET_COOKIE, c);
@@ -526,25 +499,12 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             boolean close) {
         flag = why;
         status = responseStatus.code();
-        ByteBuf content = body.isEmpty() || head ? ctx.alloc().buffer(0, 0) : ByteBufUtil.writeUtf8(ctx.alloc(), body);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, responseStatus, content);
-        HttpHeaders h = response.headers();
-        if (!body.isEmpty()) {
-            h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
-        }
-        h.setInt(HttpHeaderNames.CONTENT_LENGTH, head ? 0 : content.readableBytes());
-        if (location != null) {
-            h.set(HttpHeaderNames.LOCATION, location);
-        }
+        FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, body, location, head);
         boolean keepAlive = clientKeepAlive && requestComplete && !close;
-        if (!keepAlive) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (!clientVersion.equals(HttpVersion.HTTP_1_1)) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);
         responseStarted = true;
         responseComplete = true;
-        responseBytes = content.readableBytes();
+        responseBytes = response.content().readableBytes();
         ChannelFuture f = ctx.writeAndFlush(response);
         finish(keepAlive);
         if (!keepAlive) {
@@ -655,7 +615,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         return userAgent;
     }
 
-    String requestId() {
+    CharSequence requestId() {
         return requestId;
     }
 

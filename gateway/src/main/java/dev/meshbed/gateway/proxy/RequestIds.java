@@ -1,5 +1,7 @@
 package dev.meshbed.gateway.proxy;
 
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -9,16 +11,17 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RequestIds {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private RequestIds() {
     }
 
-    static String next() {
+    /** An id as ASCII bytes wrapped without a copy: no char[] and no String per request. */
+    static AsciiString next() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long hi = (r.nextLong() & ~0xF000L) | 0x4000L; // version 4
         long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
-        char[] out = new char[36];
+        byte[] out = new byte[36];
         hex(hi >>> 32, out, 0, 8);
         out[8] = '-';
         hex(hi >>> 16, out, 9, 4);
@@ -28,10 +31,10 @@ final class RequestIds {
         hex(lo >>> 48, out, 19, 4);
         out[23] = '-';
         hex(lo, out, 24, 12);
-        return new String(out);
+        return new AsciiString(out, false);
     }
 
-    private static void hex(long value, char[] out, int offset, int digits) {
+    private static void hex(long value, byte[] out, int offset, int digits) {
         for (int i = digits - 1; i >= 0; i--) {
             out[offset + i] = HEX[(int) (value & 0xF)];
             value >>>= 4;
