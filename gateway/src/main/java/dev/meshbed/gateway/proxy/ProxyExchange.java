@@ -9,10 +9,14 @@ import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
 import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -84,6 +88,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     private boolean responseStarted;
     private boolean responseComplete;
     private boolean skipInformationalEnd;
+    private HttpResponse pendingHead;
     private boolean waitingDownstreamWritable;
     private boolean downstreamReusable = true;
     private int status;
@@ -196,8 +201,12 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         if (upstream != null) {
-            upstream.write(content, upstream.voidPromise());
-            lastSentUpstream |= last;
+            if (lastSentUpstream) {
+                content.release(); // the empty end of a bodyless request, already sent
+            } else {
+                upstream.write(content, upstream.voidPromise());
+                lastSentUpstream |= last;
+            }
         } else {
             if (buffered == null) {
                 buffered = new ArrayDeque<>(4);
@@ -274,10 +283,21 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         upstreamReused = reused;
         upstreamHandler = (UpstreamHandler) channel.pipeline().last();
         upstreamHandler.attach(this);
-        channel.write(request, channel.voidPromise());
+        if (!requestHasBody) {
+            // head and (empty) end as one message: one pass through the pipeline, one buffer
+            channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                    Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+            lastSentUpstream = true;
+        } else {
+            channel.write(request, channel.voidPromise());
+        }
         if (buffered != null) {
             HttpContent c;
             while ((c = buffered.poll()) != null) {
+                if (lastSentUpstream) {
+                    c.release(); // the empty end of a bodyless request, already sent
+                    continue;
+                }
                 lastSentUpstream |= c instanceof LastHttpContent;
                 channel.write(c, channel.voidPromise());
             }
@@ -376,19 +396,27 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
                 return;
             }
             responseBytes += content.content().readableBytes();
-            if (content instanceof LastHttpContent) {
+            if (content instanceof LastHttpContent last) {
                 responseComplete = true;
+                Object out = last;
+                if (pendingHead != null) {
+                    // the whole response arrived in one read: write it as one message
+                    out = new DefaultFullHttpResponse(pendingHead.protocolVersion(), pendingHead.status(),
+                            last.content(), pendingHead.headers(), last.trailingHeaders());
+                    pendingHead = null;
+                }
                 boolean keepAlive = clientKeepAlive && requestComplete && downstreamReusable;
                 if (keepAlive) {
-                    ctx.writeAndFlush(content, ctx.voidPromise());
+                    ctx.writeAndFlush(out, ctx.voidPromise());
                     finish(true);
                 } else {
-                    ChannelFuture f = ctx.writeAndFlush(content);
+                    ChannelFuture f = ctx.writeAndFlush(out);
                     finish(false);
                     // added after finish(): the close it may run at once must find this exchange done
                     f.addListener(ChannelFutureListener.CLOSE);
                 }
             } else {
+                writePendingHead();
                 ctx.write(content, ctx.voidPromise());
             }
         }
@@ -417,7 +445,14 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
                 h.add(HttpHeaderNames.SET_COOKIE, c);
             }
         }
-        ctx.write(response, ctx.voidPromise());
+        pendingHead = response; // written with the first body part, or at the end of this read
+    }
+
+    private void writePendingHead() {
+        if (pendingHead != null) {
+            ctx.write(pendingHead, ctx.voidPromise());
+            pendingHead = null;
+        }
     }
 
     /** The upstream's read batch is over: flush it to the client, read on while the client keeps up. */
@@ -426,6 +461,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         if (responseStarted) {
+            writePendingHead();
             ctx.flush();
             if (ctx.channel().isWritable()) {
                 upstream.read();
