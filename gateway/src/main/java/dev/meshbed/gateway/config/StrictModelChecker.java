@@ -8,6 +8,7 @@ import dev.meshbed.gateway.config.ModelIntrospector.BeanModel;
 import dev.meshbed.gateway.config.ModelIntrospector.OneOf;
 import dev.meshbed.gateway.config.ModelIntrospector.Property;
 import dev.meshbed.gateway.config.ModelIntrospector.Variant;
+import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBRingHash;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
@@ -27,6 +28,14 @@ import java.util.Optional;
  * neither is checked. Thread-safe.
  */
 public final class StrictModelChecker {
+
+    /**
+     * Fields Istio defines that fabric8's model (7.5.2) lacks: valid, so not rejected, but the
+     * model drops their values. {@code ringHash} is modelled as a class holding itself instead of
+     * one with {@code minimumRingSize}; routing then uses the default ring size.
+     */
+    private static final Map<Class<?>, List<String>> MODEL_GAPS = Map.of(
+            LoadBalancerSettingsConsistentHashLBRingHash.class, List.of("minimumRingSize"));
 
     private final ModelIntrospector model;
 
@@ -78,12 +87,13 @@ public final class StrictModelChecker {
             // The object's own class: a declared type may be an interface the model fills in.
             Class<?> beanClass = typed != null ? typed.getClass() : rawClass;
             if (model.isBean(model.typeOf(beanClass))) {
-                checkBean(path, rawMap, typed, model.describe(beanClass), out);
+                checkBean(path, rawMap, typed, beanClass, model.describe(beanClass), out);
             }
         }
     }
 
-    private void checkBean(String path, Map<?, ?> raw, Object typed, BeanModel bean, List<Problem> out) {
+    private void checkBean(String path, Map<?, ?> raw, Object typed, Class<?> beanClass, BeanModel bean,
+            List<Problem> out) {
         boolean resource = typed instanceof HasMetadata;
         Map<OneOf, Map<String, Object>> oneOfFields = new LinkedHashMap<>();
         for (Map.Entry<?, ?> entry : raw.entrySet()) {
@@ -100,6 +110,8 @@ public final class StrictModelChecker {
             Optional<OneOf> oneOf = bean.oneOfWithField(key);
             if (oneOf.isPresent()) {
                 oneOfFields.computeIfAbsent(oneOf.get(), o -> new LinkedHashMap<>()).put(key, entry.getValue());
+            } else if (MODEL_GAPS.getOrDefault(beanClass, List.of()).contains(key)) {
+                continue;
             } else {
                 out.add(new Problem(fieldPath, unknownField(key, bean.fieldNames())));
             }

@@ -155,8 +155,8 @@ final class DestinationPolicies {
             warnings.add(rule.describe() + ": consistentHash without a hash key; using LEAST_REQUEST");
             return eps -> defaultBalancer();
         }
-        // fabric8 7.5.2 models ringHash without its minimumRingSize (the field reads back as unknown),
-        // so only the older top-level minimumRingSize can set the size.
+        // ringHash.minimumRingSize is lost by fabric8 7.5.2's model (see StrictModelChecker), so
+        // only the older top-level minimumRingSize can change the ring size
         int ringSize = ch.getMinimumRingSize() != null ? ch.getMinimumRingSize().intValue() : DEFAULT_RING_SIZE;
         IsLoadBalancerSettingsConsistentHashLBHashAlgorithm algorithm = ch.getHashAlgorithm();
         if (algorithm != null && !(algorithm instanceof LoadBalancerSettingsConsistentHashLBRingHash)) {

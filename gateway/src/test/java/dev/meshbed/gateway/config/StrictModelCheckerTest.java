@@ -40,6 +40,23 @@ class StrictModelCheckerTest {
                 """)).isEmpty();
     }
 
+    /** Valid Istio that fabric8 7.5.2's model has no field for: accepted, not reported as unknown. */
+    @Test
+    void ringHashMinimumRingSizeIsNotAnUnknownField() {
+        assertThat(check(IstioKind.DESTINATION_RULE, """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    loadBalancer:
+                      consistentHash:
+                        httpHeaderName: x-user
+                        ringHash: {minimumRingSize: 2048}
+                """)).isEmpty();
+    }
+
     @Test
     void findsUnknownFieldsAtAnyDepthInDocumentOrder() {
         assertThat(check(IstioKind.DESTINATION_RULE, """
