@@ -5,7 +5,11 @@ import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
+import dev.meshbed.gateway.source.ConfigSource;
 import dev.meshbed.gateway.source.DirectorySource;
+import dev.meshbed.gateway.source.KubernetesSource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,13 +34,29 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true, versionProvider = GatewayMain.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "meshbed's Istio-compatible HTTP ingress gateway.%n"
-                + "Serves the plain-HTTP servers of the Gateways in --config whose selector matches --labels.")
+                + "Serves the plain-HTTP servers of the Gateways whose selector matches its labels, from a "
+                + "directory of Istio YAML (--config) or from the Kubernetes API (--kubernetes).")
 public final class GatewayMain implements Callable<Integer> {
 
-    @Option(names = "--config", paramLabel = "DIR", required = true,
-            description = "Directory of Istio YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, "
-                    + "WorkloadEntry; v1, v1beta1, v1alpha3), watched for changes.")
-    Path config;
+    /** Where configuration comes from: exactly one of the two. */
+    static final class Source {
+        @Option(names = "--config", paramLabel = "DIR", required = true,
+                description = "Directory of Istio YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, "
+                        + "WorkloadEntry; v1, v1beta1, v1alpha3), watched for changes.")
+        Path config;
+
+        @Option(names = "--kubernetes", required = true,
+                description = "Read Istio resources, Services, EndpointSlices and Pods from the Kubernetes API "
+                        + "(in-cluster config in a pod, KUBECONFIG otherwise).")
+        boolean kubernetes;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--namespaces", paramLabel = "NS", split = ",",
+            description = "With --kubernetes: the namespaces to watch (default: all).")
+    List<String> namespaces = new ArrayList<>();
 
     @Option(names = "--port", paramLabel = "P",
             description = "Listen port for the one HTTP server port the Gateways define (default: 8080 "
@@ -55,9 +76,16 @@ public final class GatewayMain implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--labels", paramLabel = "K=V", split = ",", defaultValue = "istio=ingressgateway",
-            description = "This gateway's own labels, matched by Gateway selectors (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--labels", paramLabel = "K=V", split = ",",
+            description = "This gateway's own labels, matched by Gateway selectors (default: those in "
+                    + "--labels-file if it exists, else the POD_LABELS environment variable (k=v,...), else "
+                    + "istio=ingressgateway).")
     Map<String, String> labels;
+
+    @Option(names = "--labels-file", paramLabel = "FILE", defaultValue = PodLabels.DOWNWARD_API_FILE,
+            description = "A downward API labels file (key=\"value\" lines) with this gateway's own pod labels "
+                    + "(default: ${DEFAULT-VALUE}, read if it exists).")
+    Path labelsFile;
 
     @Option(names = "--access-log", paramLabel = "stdout|off|FILE", defaultValue = "stdout",
             description = "Where access log lines go (default: ${DEFAULT-VALUE}).")
@@ -104,25 +132,41 @@ public final class GatewayMain implements Callable<Integer> {
         if (loops < 1) {
             throw new IllegalArgumentException("--event-loops: " + loops + " (expected: >= 1)");
         }
-        if (!Files.isDirectory(config)) {
-            throw new IllegalArgumentException("--config: " + config + " is not a directory");
+        ConfigSource configSource;
+        KubernetesClient client = null;
+        if (source.kubernetes) {
+            client = new KubernetesClientBuilder().build();
+            configSource = new KubernetesSource(client, namespaces, PodLabels.instanceName());
+        } else {
+            if (!Files.isDirectory(source.config)) {
+                throw new IllegalArgumentException("--config: " + source.config + " is not a directory");
+            }
+            if (!namespaces.isEmpty()) {
+                throw new IllegalArgumentException("--namespaces: only with --kubernetes");
+            }
+            configSource = new DirectorySource(source.config);
         }
-        Gateway.Settings settings = new Gateway.Settings(new DirectorySource(config), listeners(), bind, adminPort,
-                labels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
+        Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
+        Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, adminPort,
+                ownLabels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
                 RandomSource.threadLocal());
         Gateway gateway = Gateway.start(settings);
 
         String why = gateway.transport() == Transport.IO_URING ? ""
                 : " (io_uring: " + Transport.ioUringUnavailableReason() + ")";
         PrintStream out = System.out;
-        out.printf("meshbed gateway %s: config %s; listening on %s %s via %s%s, %d event loops; admin on %s:%d%n",
-                Version.text(), config, bind, settings.listeners(), gateway.transport().displayName(), why, loops,
-                bind, gateway.adminPort());
+        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; admin on %s:%d%n",
+                Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
+                gateway.transport().displayName(), why, loops, bind, gateway.adminPort());
         out.flush();
 
         CountDownLatch stopped = new CountDownLatch(1);
+        KubernetesClient ownedClient = client;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.stop(2000);
+            if (ownedClient != null) {
+                ownedClient.close();
+            }
             stopped.countDown();
         }, "meshbed-shutdown"));
         stopped.await();

@@ -32,8 +32,10 @@ public final class ConfigSnapshot {
     private final List<IstioResource<ServiceEntry>> serviceEntries;
     private final List<IstioResource<WorkloadEntry>> workloadEntries;
     private final List<Rejection> rejections;
+    private final List<ServiceEndpoints> services;
 
-    private ConfigSnapshot(long version, List<IstioResource<?>> resources, List<Rejection> rejections) {
+    private ConfigSnapshot(long version, List<IstioResource<?>> resources, List<Rejection> rejections,
+            List<ServiceEndpoints> services) {
         this.version = version;
         List<IstioResource<?>> sorted = new ArrayList<>(resources);
         sorted.sort(ORDER);
@@ -43,13 +45,20 @@ public final class ConfigSnapshot {
         this.serviceEntries = ofKind(sorted, IstioKind.SERVICE_ENTRY);
         this.workloadEntries = ofKind(sorted, IstioKind.WORKLOAD_ENTRY);
         this.rejections = List.copyOf(rejections);
+        this.services = List.copyOf(services);
     }
 
     public static ConfigSnapshot of(long version, Collection<? extends IstioResource<?>> resources,
             Collection<Rejection> rejections) {
+        return of(version, resources, rejections, List.of());
+    }
+
+    public static ConfigSnapshot of(long version, Collection<? extends IstioResource<?>> resources,
+            Collection<Rejection> rejections, Collection<ServiceEndpoints> services) {
         requireNonNull(resources, "resources");
         requireNonNull(rejections, "rejections");
-        return new ConfigSnapshot(version, List.copyOf(resources), List.copyOf(rejections));
+        requireNonNull(services, "services");
+        return new ConfigSnapshot(version, List.copyOf(resources), List.copyOf(rejections), List.copyOf(services));
     }
 
     public static ConfigSnapshot empty() {
@@ -107,11 +116,16 @@ public final class ConfigSnapshot {
         return rejections;
     }
 
+    /** Kubernetes Services with their ready endpoints (cluster mode). */
+    public List<ServiceEndpoints> services() {
+        return services;
+    }
+
     @Override
     public String toString() {
         return "ConfigSnapshot{version=" + version + ", gateways=" + gateways.size()
                 + ", virtualServices=" + virtualServices.size() + ", destinationRules=" + destinationRules.size()
                 + ", serviceEntries=" + serviceEntries.size() + ", workloadEntries=" + workloadEntries.size()
-                + ", rejections=" + rejections.size() + "}";
+                + ", services=" + services.size() + ", rejections=" + rejections.size() + "}";
     }
 }

@@ -25,8 +25,10 @@ public final class ConfigStore {
     public ConfigSnapshot propose(Collection<ParsedSource> sources) {
         Map<ResourceKey, IstioResource<?>> current = new LinkedHashMap<>();
         List<Rejection> rejections = new ArrayList<>();
+        List<ServiceEndpoints> services = new ArrayList<>();
 
         for (ParsedSource source : sources) {
+            services.addAll(source.services());
             for (IstioResource<?> resource : source.resources()) {
                 IstioResource<?> other = current.putIfAbsent(resource.key(), resource);
                 if (other != null) {
@@ -52,7 +54,7 @@ public final class ConfigStore {
                 }
             }
         }
-        return ConfigSnapshot.of(++version, current.values(), rejections);
+        return ConfigSnapshot.of(++version, current.values(), rejections, services);
     }
 
     /**
@@ -106,7 +108,7 @@ public final class ConfigStore {
                 rejections.addAll(problems);
             }
         }
-        return ConfigSnapshot.of(snapshot.version(), kept, rejections);
+        return ConfigSnapshot.of(snapshot.version(), kept, rejections, snapshot.services());
     }
 
     private static boolean sameContent(IstioResource<?> a, IstioResource<?> b) {

@@ -1,16 +1,10 @@
 package dev.meshbed.gateway.config;
 
-import static java.util.Objects.requireNonNull;
-
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
@@ -36,18 +30,10 @@ final class DocumentParser {
 
     private static final String EXPECTED_API_VERSIONS = "one of " + IstioKind.GROUP + "/v1, v1beta1, v1alpha3";
 
-    private final KubernetesSerialization serialization;
-    private final ModelIntrospector model;
-    private final StrictModelChecker checker;
-    private final ResourceValidator validator;
-    private final ConversionErrors conversionErrors;
+    private final ResourceConverter converter;
 
     DocumentParser(KubernetesSerialization serialization, ModelIntrospector model) {
-        this.serialization = requireNonNull(serialization, "serialization");
-        this.model = requireNonNull(model, "model");
-        this.checker = new StrictModelChecker(model);
-        this.validator = new ResourceValidator();
-        this.conversionErrors = new ConversionErrors(model);
+        this.converter = new ResourceConverter(serialization, model);
     }
 
     void parse(String source, DocumentNode document, PlainYamlConstructor constructor, Results out) {
@@ -114,40 +100,12 @@ final class DocumentParser {
             out.rejections.add(new Rejection(key, origin.atLine(line), null, problemText(e)));
             return;
         }
-        if (raw.get("spec") == null) {
-            rejectAll(key, document, origin, List.of(new Problem("spec", "required")), out);
-            return;
+        ResourceConverter.Outcome outcome = converter.convert(key, apiVersion, raw, origin);
+        if (outcome.resource() != null) {
+            out.resources.add(outcome.resource());
+        } else {
+            rejectAll(key, document, origin, outcome.problems(), out);
         }
-        HasMetadata typed;
-        try {
-            typed = serialization.convertValue(raw, key.kind().resourceClass());
-        } catch (RuntimeException e) {
-            rejectAll(key, document, origin, List.of(conversionErrors.describe(e, raw)), out);
-            return;
-        }
-        Object spec = model.describe(typed.getClass()).properties().get("spec").valueIn(typed);
-        // The validator reasons about the model; when the model lost part of the YAML (unknown
-        // fields, dropped enum values) its findings would be consequences, not causes.
-        List<Problem> problems = checker.check(raw, typed);
-        if (problems.isEmpty()) {
-            problems = validator.validate(key.kind(), spec);
-        }
-        if (!problems.isEmpty()) {
-            rejectAll(key, document, origin, problems, out);
-            return;
-        }
-        ObjectMeta metadata = typed.getMetadata() == null ? new ObjectMeta() : typed.getMetadata();
-        out.resources.add(new IstioResource<>(key, apiVersion, labels(metadata), metadata.getCreationTimestamp(),
-                metadata.getGeneration() == null ? 0 : metadata.getGeneration(), spec, origin));
-    }
-
-    /** Label values written as {@code ~} arrive as null; Kubernetes reads them as empty strings. */
-    private static Map<String, String> labels(ObjectMeta metadata) {
-        if (metadata.getLabels() == null) {
-            return Map.of();
-        }
-        return metadata.getLabels().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
-                e -> e.getValue() == null ? "" : e.getValue(), (a, b) -> b, LinkedHashMap::new));
     }
 
     private static void rejectAll(ResourceKey key, DocumentNode document, Origin origin, List<Problem> problems,

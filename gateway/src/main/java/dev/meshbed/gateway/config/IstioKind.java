@@ -11,15 +11,15 @@ import java.util.Set;
  * through the v1 class whatever its {@code apiVersion} says.
  */
 public enum IstioKind {
-    GATEWAY("Gateway", io.fabric8.istio.api.networking.v1.Gateway.class,
+    GATEWAY("Gateway", "gateways", io.fabric8.istio.api.networking.v1.Gateway.class,
             io.fabric8.istio.api.api.networking.v1alpha3.Gateway.class),
-    VIRTUAL_SERVICE("VirtualService", io.fabric8.istio.api.networking.v1.VirtualService.class,
+    VIRTUAL_SERVICE("VirtualService", "virtualservices", io.fabric8.istio.api.networking.v1.VirtualService.class,
             io.fabric8.istio.api.api.networking.v1alpha3.VirtualService.class),
-    DESTINATION_RULE("DestinationRule", io.fabric8.istio.api.networking.v1.DestinationRule.class,
+    DESTINATION_RULE("DestinationRule", "destinationrules", io.fabric8.istio.api.networking.v1.DestinationRule.class,
             io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule.class),
-    SERVICE_ENTRY("ServiceEntry", io.fabric8.istio.api.networking.v1.ServiceEntry.class,
+    SERVICE_ENTRY("ServiceEntry", "serviceentries", io.fabric8.istio.api.networking.v1.ServiceEntry.class,
             io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry.class),
-    WORKLOAD_ENTRY("WorkloadEntry", io.fabric8.istio.api.networking.v1.WorkloadEntry.class,
+    WORKLOAD_ENTRY("WorkloadEntry", "workloadentries", io.fabric8.istio.api.networking.v1.WorkloadEntry.class,
             io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry.class);
 
     public static final String GROUP = "networking.istio.io";
@@ -27,11 +27,13 @@ public enum IstioKind {
             Set.of(GROUP + "/v1", GROUP + "/v1beta1", GROUP + "/v1alpha3");
 
     private final String kindName;
+    private final String plural;
     private final Class<? extends HasMetadata> resourceClass;
     private final Class<?> specClass;
 
-    IstioKind(String kindName, Class<? extends HasMetadata> resourceClass, Class<?> specClass) {
+    IstioKind(String kindName, String plural, Class<? extends HasMetadata> resourceClass, Class<?> specClass) {
         this.kindName = kindName;
+        this.plural = plural;
         this.resourceClass = resourceClass;
         this.specClass = specClass;
     }
@@ -39,6 +41,11 @@ public enum IstioKind {
     /** The {@code kind} as written in YAML, e.g. {@code VirtualService}. */
     public String kindName() {
         return kindName;
+    }
+
+    /** The resource name in API paths, e.g. {@code serviceentries}. */
+    public String plural() {
+        return plural;
     }
 
     /** The fabric8 class a document of this kind is read into (the v1 one, see class comment). */

@@ -15,18 +15,27 @@ import java.util.List;
  * @param resources resources that passed per-resource validation
  * @param rejections problems found, with the resource key where it could be identified
  * @param ignored documents deliberately skipped (other kinds), one line each, for the dump
+ * @param services Kubernetes Services with their endpoints (cluster mode; empty for files)
  */
 public record ParsedSource(
         String source,
         boolean unreadable,
         List<IstioResource<?>> resources,
         List<Rejection> rejections,
-        List<String> ignored) {
+        List<String> ignored,
+        List<ServiceEndpoints> services) {
 
     public ParsedSource {
         requireNonNull(source, "source");
         resources = List.copyOf(resources);
         rejections = List.copyOf(rejections);
         ignored = List.copyOf(ignored);
+        services = List.copyOf(services);
+    }
+
+    /** What a file yields: Istio resources only. */
+    public ParsedSource(String source, boolean unreadable, List<IstioResource<?>> resources,
+            List<Rejection> rejections, List<String> ignored) {
+        this(source, unreadable, resources, rejections, ignored, List.of());
     }
 }

@@ -2,6 +2,7 @@ package dev.meshbed.gateway.routing;
 
 import dev.meshbed.gateway.config.ConfigSnapshot;
 import dev.meshbed.gateway.config.IstioResource;
+import dev.meshbed.gateway.config.ServiceEndpoints;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
@@ -16,9 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The services routing can send to, from ServiceEntries and the WorkloadEntries they select (or
- * their inline endpoints): Istio's own description of workloads outside Kubernetes. Hosts are
- * looked up as written, then as a short name relative to the asking resource's namespace.
+ * The services routing can send to: from ServiceEntries and the WorkloadEntries they select (or
+ * their inline endpoints), Istio's own description of workloads outside Kubernetes; and, in
+ * cluster mode, from Kubernetes Services and their ready endpoints. Hosts are looked up as
+ * written, then as a short name relative to the asking resource's namespace.
  */
 final class ServiceRegistry {
 
@@ -88,6 +90,26 @@ final class ServiceRegistry {
                     warnings.add(se.key() + ": host " + h + " is also defined by " + previous.source()
                             + "; the older definition is used");
                 }
+            }
+        }
+        for (ServiceEndpoints svc : snapshot.services()) {
+            List<Port> ports = new ArrayList<>();
+            for (ServiceEndpoints.Port p : svc.ports()) {
+                ports.add(new Port(p.number(), p.name(), p.targetPort()));
+            }
+            List<Instance> instances = new ArrayList<>();
+            for (ServiceEndpoints.Endpoint e : svc.endpoints()) {
+                Map<String, Long> named = new HashMap<>();
+                e.ports().forEach((name, number) -> named.put(name, number.longValue()));
+                instances.add(new Instance(e.address(), named, e.labels(), e.source()));
+            }
+            String host = svc.host();
+            Service service = new Service(host, svc.namespace(), false, List.copyOf(ports), List.copyOf(instances),
+                    "Service " + svc.namespace() + "/" + svc.name());
+            Service previous = byHost.putIfAbsent(host, service);
+            if (previous != null) {
+                warnings.add(service.source() + ": host " + host + " is also defined by " + previous.source()
+                        + "; that definition is used");
             }
         }
         return new ServiceRegistry(byHost);

@@ -50,6 +50,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private final CompletableFuture<RoutingTable> firstInstall = new CompletableFuture<>();
     private Set<String> loggedRejections = Set.of();
     private Set<String> loggedWarnings = Set.of();
+    private volatile long lastRebuildNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
     public ConfigPipeline(ConfigSource source, TableCompiler compiler, RoutingTableHolder holder,
             InstallListener listener, long debounceMillis) {
@@ -60,11 +61,9 @@ public final class ConfigPipeline implements AutoCloseable {
         this.debounceMillis = debounceMillis;
     }
 
-    /** Starts the source and builds the first table right away. */
+    /** Starts the source; the first table is built as soon as the source has a complete view. */
     public void start() throws java.io.IOException {
         source.start(this::changed);
-        scheduled.set(true);
-        thread.execute(this::rebuild);
     }
 
     /** Completes when the first table is installed. */
@@ -72,9 +71,15 @@ public final class ConfigPipeline implements AutoCloseable {
         return firstInstall;
     }
 
+    /**
+     * Debounce with a leading edge: a change after a quiet spell is built at once (the latency a
+     * weight edit sees); changes that follow within {@code debounceMillis} of a build are
+     * gathered into the next one.
+     */
     private void changed() {
         if (scheduled.compareAndSet(false, true)) {
-            thread.schedule(this::rebuild, debounceMillis, TimeUnit.MILLISECONDS);
+            long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRebuildNanos);
+            thread.schedule(this::rebuild, Math.max(0, debounceMillis - sinceLast), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -94,10 +99,13 @@ public final class ConfigPipeline implements AutoCloseable {
             store.commit(snapshot);
             long nanos = System.nanoTime() - start;
             report(table, parsed, nanos);
+            source.reportRejections(table.rejections());
             listener.installed(table, nanos);
             firstInstall.complete(table);
         } catch (RuntimeException | Error e) {
             log.error("building the routing table failed; the previous table keeps serving", e);
+        } finally {
+            lastRebuildNanos = System.nanoTime();
         }
     }
 

@@ -57,6 +57,7 @@ public final class DirectorySource implements ConfigSource {
         thread = new Thread(() -> watch(onChange), "meshbed-config-watch");
         thread.setDaemon(true);
         thread.start();
+        onChange.run(); // a directory is complete from the start
     }
 
     private void registerAll() throws IOException {
