@@ -8,6 +8,8 @@ import dev.meshbed.gateway.routing.RandomSource;
 import dev.meshbed.gateway.source.ConfigSource;
 import dev.meshbed.gateway.source.DirectorySource;
 import dev.meshbed.gateway.source.KubernetesSource;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.FileOutputStream;
@@ -135,7 +137,11 @@ public final class GatewayMain implements Callable<Integer> {
         ConfigSource configSource;
         KubernetesClient client = null;
         if (source.kubernetes) {
-            client = new KubernetesClientBuilder().build();
+            // Informers retry for ever on their own; fabric8's per-request retries (10 by default)
+            // would only hide an unreachable API server from the log for a long while.
+            client = new KubernetesClientBuilder()
+                    .withConfig(new ConfigBuilder(Config.autoConfigure(null)).withRequestRetryBackoffLimit(2).build())
+                    .build();
             configSource = new KubernetesSource(client, namespaces, PodLabels.instanceName());
         } else {
             if (!Files.isDirectory(source.config)) {

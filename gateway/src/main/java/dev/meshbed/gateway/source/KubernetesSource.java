@@ -74,6 +74,7 @@ public final class KubernetesSource implements ConfigSource {
         return t;
     });
     private volatile boolean synced;
+    private volatile boolean closed;
 
     /** An Istio resource as last read, by uid: converted again only when its resourceVersion changes. */
     private record Converted(String resourceVersion, ApiResourceReader.Result result, GenericKubernetesResource object) {
@@ -86,7 +87,7 @@ public final class KubernetesSource implements ConfigSource {
      */
     public KubernetesSource(KubernetesClient client, List<String> namespaces, String reportingInstance) {
         this.client = requireNonNull(client, "client");
-        this.namespaces = List.copyOf(requireNonNull(namespaces, "namespaces"));
+        this.namespaces = List.copyOf(new java.util.LinkedHashSet<>(requireNonNull(namespaces, "namespaces")));
         this.reportingInstance = requireNonNull(reportingInstance, "reportingInstance");
     }
 
@@ -120,12 +121,34 @@ public final class KubernetesSource implements ConfigSource {
                 : client.services().inNamespace(ns), handler, started));
         slices.addAll(start(ns -> ns == null ? client.discovery().v1().endpointSlices().inAnyNamespace()
                 : client.discovery().v1().endpointSlices().inNamespace(ns), handler, started));
+        // Pods matter for their labels only (readiness comes through EndpointSlices): their status
+        // churn must not rebuild the table.
+        ResourceEventHandler<Pod> podHandler = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod obj) {
+                changed(onChange);
+            }
+
+            @Override
+            public void onUpdate(Pod oldObj, Pod newObj) {
+                if (!java.util.Objects.equals(oldObj.getMetadata().getLabels(), newObj.getMetadata().getLabels())) {
+                    changed(onChange);
+                }
+            }
+
+            @Override
+            public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
+                changed(onChange);
+            }
+        };
         pods.addAll(start(ns -> ns == null ? client.pods().inAnyNamespace()
-                : client.pods().inNamespace(ns), handler, started));
+                : client.pods().inNamespace(ns), podHandler, started));
 
         CompletableFuture.allOf(started.toArray(new CompletableFuture[0])).whenComplete((ok, failure) -> {
             if (failure != null) {
-                log.error("the Kubernetes informers did not start: {}", failure.toString());
+                if (!closed) {
+                    log.error("the Kubernetes informers did not start: {}", failure.toString());
+                }
                 return;
             }
             log.info("Kubernetes informers synced ({}); {}", client.getMasterUrl(), describe());
@@ -149,8 +172,13 @@ public final class KubernetesSource implements ConfigSource {
             SharedIndexInformer<T> informer = source.apply(ns).runnableInformer(0);
             informer.exceptionHandler((isStarted, t) -> {
                 if (connectionLost.compareAndSet(false, true)) {
-                    log.warn("lost the Kubernetes API server ({}); the last routing table keeps serving, retrying",
-                            t.toString());
+                    if (synced) {
+                        log.warn("lost the Kubernetes API server ({}); the last routing table keeps serving, retrying",
+                                t.toString());
+                    } else {
+                        log.warn("cannot read from the Kubernetes API server ({}); not ready until every informer "
+                                + "has synced, retrying", t.toString());
+                    }
                 }
                 return true;
             });
@@ -331,6 +359,7 @@ public final class KubernetesSource implements ConfigSource {
 
     @Override
     public void close() {
+        closed = true;
         istio.values().forEach(list -> list.forEach(SharedIndexInformer::stop));
         services.forEach(SharedIndexInformer::stop);
         slices.forEach(SharedIndexInformer::stop);
