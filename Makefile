@@ -2,19 +2,39 @@
 MVN ?= mvn -B -q
 .DEFAULT_GOAL := help
 
-.PHONY: help build test demo bench clean
+.PHONY: help build test demo bench images base-image up down status weights clean
 
 help: ## this list
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## the runnable jars: gateway/target/gateway.jar, sample-apps/target/sample-app.jar
 	$(MVN) -DskipTests package
 
-test: ## every test tier that can run here (unit, then integration)
+test: ## every test tier that can run here (unit, integration; images where Docker answers; k3s where its image is present)
+	@if timeout 20 docker info >/dev/null 2>&1; then MVN="$(MVN)" scripts/images.sh; \
+	else echo "test: no Docker engine answers: images not built, the image suite skips"; fi
 	$(MVN) verify
 
 demo: ## local mode: v1, v2 and the gateway on 127.0.0.1, requests through it, the split vs the weights
 	scripts/demo.sh
+
+images: ## container images meshbed/gateway and meshbed/sample-app (Jib): */target/jib-image.tar, loaded into Docker where it answers (BASE_IMAGE=...)
+	MVN="$(MVN)" scripts/images.sh
+
+base-image: ## a local Java 17 base image (meshbed/base-jre:17) for machines without registry access
+	scripts/base-image.sh
+
+up: ## the cluster testbed: k3s in Docker (LB=off: no ServiceLB; K3S_IMAGE=rancher/k3s:<tag>), or CLUSTER=kubeconfig [IMAGE_REGISTRY=host[:port][/path]]
+	scripts/testbed.sh up
+
+down: ## remove what `make up` started (ALL=1: every testbed)
+	scripts/testbed.sh down
+
+status: ## what the testbed runs, and where its edge is
+	scripts/testbed.sh status
+
+weights: ## new routing for the running testbed: W=90:10 (or W=50-50, W=100-0, W=header)
+	scripts/testbed.sh weights
 
 bench: build ## the gateway against nginx and HAProxy on an 80:20 split (../shared/bench/edge-bench.sh)
 	scripts/bench.sh

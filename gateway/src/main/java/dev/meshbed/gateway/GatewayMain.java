@@ -220,11 +220,22 @@ public final class GatewayMain implements Callable<Integer> {
         };
     }
 
-    /** The version from the jar manifest. */
+    /** The project version, from a resource the build fills in. */
     static final class Version implements CommandLine.IVersionProvider {
         static String text() {
-            String v = GatewayMain.class.getPackage().getImplementationVersion();
-            return v == null ? "dev" : v;
+            try (var in = GatewayMain.class.getResourceAsStream("/meshbed-version.properties")) {
+                if (in != null) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(in);
+                    String v = p.getProperty("version");
+                    if (v != null && !v.startsWith("$")) {
+                        return v;
+                    }
+                }
+            } catch (IOException e) {
+                // fall through
+            }
+            return "dev";
         }
 
         @Override

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# make images: the container images meshbed/gateway:VERSION and meshbed/sample-app:VERSION (the
+# project version, never latest), built by Jib without a Dockerfile.
+#
+#   - always the tarballs (jib:buildTar): gateway/target/jib-image.tar, sample-apps/target/jib-image.tar
+#     (what `docker load -i` and k3s's `ctr images import` take);
+#   - where a Docker engine answers, the images in Docker too (jib:dockerBuild).
+#
+# Settings (environment):
+#   BASE_IMAGE  the base image (default eclipse-temurin:17-jre, pulled from Docker Hub). Without
+#               registry access: scripts/base-image.sh, then BASE_IMAGE=docker://meshbed/base-jre:17
+#               (a docker:// base is read from the local engine: no registry involved). When
+#               BASE_IMAGE is not set and Docker Hub's name does not resolve, the local
+#               meshbed/base-jre:17 is used if it exists, and the script says so.
+#   MVN         the Maven command (default "mvn -B -q"; MVN="mvn -B -q -o" builds offline)
+#   DOCKER=0    tarballs only, even where a Docker engine answers (a docker:// base is still read from it)
+# Jib's caches stay under target/jib (XDG_CONFIG_HOME, XDG_CACHE_HOME); its update check is off.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL_BASE=meshbed/base-jre:17
+DEFAULT_BASE=eclipse-temurin:17-jre
+read -r -a MVN_CMD <<<"${MVN:-mvn -B -q}"
+WORK=$ROOT/target/jib
+LOG=$WORK/images.log
+MODULES=(gateway sample-apps)
+IMAGES=(meshbed/gateway meshbed/sample-app)
+
+say() { printf '\033[1mimages:\033[0m %s\n' "$*"; }
+die() { printf 'images: %s\n' "$*" >&2; exit 1; }
+
+command -v "${MVN_CMD[0]}" >/dev/null || die "${MVN_CMD[0]} is not installed (Maven 3.8 or newer)"
+VERSION=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1)
+[[ -n $VERSION ]] || die "cannot read the project version from $ROOT/pom.xml"
+
+docker_answers=0
+if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then
+  docker_answers=1
+fi
+load=$docker_answers
+[[ ${DOCKER:-1} != 0 ]] || load=0
+has_image() { ((docker_answers)) && docker image inspect "$1" >/dev/null 2>&1; }
+
+# The registry a reference names: its first part if that looks like a host, else Docker Hub.
+registry_of() {
+  local first=${1%%/*}
+  if [[ $1 == */* && ($first == *.* || $first == *:* || $first == localhost) ]]; then echo "${first%%:*}"; else echo registry-1.docker.io; fi
+}
+
+BASE=${BASE_IMAGE:-$DEFAULT_BASE}
+case $BASE in
+  docker://*)
+    name=${BASE#docker://}
+    ((docker_answers)) || die "BASE_IMAGE=$BASE is read from a Docker engine, and none answers ('docker info' failed or took over 20 s)"
+    has_image "$name" || die "the base image $name is not in Docker: build it with scripts/base-image.sh (no registry needed)"
+    ;;
+  tar://*)
+    [[ -f ${BASE#tar://} ]] || die "BASE_IMAGE=$BASE: no such file"
+    ;;
+  *)
+    registry=$(registry_of "$BASE")
+    if ! timeout 10 getent hosts "$registry" >/dev/null 2>&1; then
+      if [[ -z ${BASE_IMAGE:-} ]] && has_image "$LOCAL_BASE"; then
+        say "$registry does not resolve (no registry access): using the local base image $LOCAL_BASE instead of $BASE"
+        BASE=docker://$LOCAL_BASE
+      else
+        die "cannot pull the base image $BASE: $registry does not resolve (no registry access?). Build a local base with scripts/base-image.sh, then BASE_IMAGE=docker://$LOCAL_BASE scripts/images.sh"
+      fi
+    fi
+    ;;
+esac
+
+goals=(jib:buildTar)
+if ((load)); then
+  goals+=(jib:dockerBuild)
+  where="tarballs, and loading them into Docker"
+elif ((docker_answers)); then
+  where="tarballs only: DOCKER=0"
+else
+  where="tarballs only: no Docker engine answers"
+fi
+old_ids=()
+for image in "${IMAGES[@]}"; do
+  old_ids+=("$( ((load)) && docker image inspect -f '{{.Id}}' "$image:$VERSION" 2>/dev/null || true)")
+done
+
+say "building ${IMAGES[*]/%/:$VERSION} on $BASE ($where)"
+mkdir -p "$WORK"
+started=$SECONDS
+modules=$(IFS=,; echo "${MODULES[*]}")
+if ! (cd "$ROOT" && XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache \
+  "${MVN_CMD[@]}" -pl "$modules" -am -DskipTests package "${goals[@]}" \
+  -Djib.disableUpdateChecks=true -Djib.from.image="$BASE") >"$LOG" 2>&1; then
+  grep -E '^\[ERROR\]' "$LOG" | head -15 >&2 || tail -n 30 "$LOG" >&2
+  if grep -qE 'UnknownHost|Connect to|connect timed out|offline mode' "$LOG"; then
+    echo "images: the base image $BASE could not be fetched; without registry access: scripts/base-image.sh, then BASE_IMAGE=docker://$LOCAL_BASE scripts/images.sh" >&2
+  fi
+  die "the build failed (log: $LOG)"
+fi
+say "built in $((SECONDS - started)) s"
+
+for i in "${!MODULES[@]}"; do
+  tar=$ROOT/${MODULES[i]}/target/jib-image.tar
+  [[ -f $tar ]] || die "Jib wrote no $tar (log: $LOG)"
+  line="  ${IMAGES[i]}:$VERSION  tarball ${tar#"$ROOT"/} ($(($(stat -c %s "$tar") / 1000000)) MB)"
+  if ((load)); then
+    id=$(docker image inspect -f '{{.Id}}' "${IMAGES[i]}:$VERSION") || die "${IMAGES[i]}:$VERSION is not in Docker after jib:dockerBuild (log: $LOG)"
+    line+=", in Docker as ${id:7:12} ($(($(docker image inspect -f '{{.Size}}' "${IMAGES[i]}:$VERSION") / 1000000)) MB)"
+    # The image this build replaced, if nothing else uses or names it.
+    old=${old_ids[i]}
+    if [[ -n $old && $old != "$id" && -z $(docker image inspect -f '{{join .RepoTags ""}}' "$old" 2>/dev/null) ]]; then
+      docker image rm "$old" >/dev/null 2>&1 || true
+    fi
+  fi
+  echo "$line"
+done

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# make up | down | status | weights: the cluster testbed (testbed/, java -jar testbed/target/testbed.jar).
+#
+#   scripts/testbed.sh up      [LB=on|off] [K3S_IMAGE=rancher/k3s:<tag>] [NAME=meshbed]
+#   scripts/testbed.sh up      CLUSTER=kubeconfig [IMAGE_REGISTRY=host[:port][/path]] [PUSH=0]
+#   scripts/testbed.sh status  [NAME=...]
+#   scripts/testbed.sh weights W=90:10 | W=50-50 | W=100-0 | W=header   [NAME=...]
+#   scripts/testbed.sh down    [NAME=...] [ALL=1]
+#
+# The VAR=value settings may also come from the environment (make passes its command-line
+# variables that way: `make up LB=off`).
+#
+# up (k3s): k3s in Docker through Testcontainers (the k3s image must be present locally: the
+#   launcher does not pull it), the image tarballs of `make images` imported into it, manifests/
+#   applied, rollouts awaited, the ingress address resolved as Istio's docs do (LoadBalancer, else
+#   node address and nodePort), target/testbed/testbed.env written; the cluster keeps running.
+# up CLUSTER=kubeconfig: the same on the cluster KUBECONFIG names. With IMAGE_REGISTRY the images
+#   are pushed there first (docker, else skopeo; PUSH=0 skips it) and pulled by the cluster;
+#   without it the nodes must have meshbed/...:<version> already (kind load, minikube image load).
+# Builds what is missing or older than its sources: the launcher (mvn), the image tarballs
+# (scripts/images.sh; IMAGES=0 skips that).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JAR=$ROOT/testbed/target/testbed.jar
+
+say() { printf '\033[1mtestbed:\033[0m %s\n' "$*"; }
+die() { printf 'testbed: %s\n' "$1" >&2; exit "${2:-1}"; }
+usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+cmd=${1:-}
+[[ $cmd =~ ^(up|down|status|weights)$ ]] || usage
+shift
+for arg in "$@"; do
+  case $arg in
+    [A-Z_]*=*) export "${arg?}" ;;
+    *) echo "testbed: unexpected argument '$arg' (settings are VAR=value)" >&2; usage ;;
+  esac
+done
+
+# settings checked before anything is built
+cluster=${CLUSTER:-k3s}
+case $cmd in
+  weights) [[ -n ${W:-} ]] || die "weights needs W, e.g. make weights W=90:10 (or W=50-50, W=100-0, W=header)" 2 ;;
+  up)
+    case $cluster in k3s | kubeconfig) ;; *) die "CLUSTER=$cluster (expected: k3s or kubeconfig)" 2 ;; esac
+    case ${LB:-on} in on | off) ;; *) die "LB=$LB (expected: on or off)" 2 ;; esac
+    if [[ $cluster == k3s ]]; then
+      [[ -z ${IMAGE_REGISTRY:-} ]] || die "IMAGE_REGISTRY is for CLUSTER=kubeconfig (k3s imports the tarballs)" 2
+    else
+      [[ -n ${KUBECONFIG:-} || -f $HOME/.kube/config ]] || die "CLUSTER=kubeconfig: KUBECONFIG is not set and there is no ~/.kube/config" 3
+    fi
+    ;;
+esac
+command -v java >/dev/null || die "java is not installed (JDK 17 or newer)"
+
+# What Testcontainers needs (../shared/reference/environment.md): no Ryuk (the cluster must outlive
+# the launcher, and Ryuk's image may not be pullable), and the Docker host named outright (else,
+# inside a container, Testcontainers pulls alpine to find its gateway). Ports are published on
+# 127.0.0.1, so localhost is right for a local Docker engine.
+export TESTCONTAINERS_RYUK_DISABLED=true
+export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
+
+# newer_than FILE PATH...: some file under PATHs is newer than FILE (or FILE is missing)
+newer_than() {
+  local file=$1
+  shift
+  [[ ! -f $file ]] || [[ -n $(find "$@" -newer "$file" -type f -print -quit 2>/dev/null) ]]
+}
+
+if newer_than "$JAR" "$ROOT/testbed/src/main" "$ROOT/testbed/pom.xml" "$ROOT/pom.xml"; then
+  say "building the launcher (testbed/target/testbed.jar) ..."
+  (cd "$ROOT" && mvn -B -q -pl testbed -am -DskipTests package) || die "the build failed"
+fi
+
+version() { sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1; }
+
+# push IMAGE REGISTRY TARBALL: the image of the tarball (what k3s mode imports) as REGISTRY/IMAGE
+push() {
+  local image=$1 registry=${2%/} tarball=$3 target
+  target=$registry/$image
+  [[ -f $tarball ]] || die "$tarball is missing (make images)"
+  if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then
+    docker load -i "$tarball" >/dev/null || die "docker load -i $tarball failed"
+    docker tag "$image" "$target"
+    docker push "$target" >/dev/null || die "docker push $target failed (docker login $registry? an insecure registry must be listed in the engine's insecure-registries)"
+  elif command -v skopeo >/dev/null; then
+    skopeo copy "docker-archive:$tarball" "docker://$target" >/dev/null || die "skopeo copy to $target failed"
+  else
+    die "pushing $target needs docker or skopeo (or push it yourself and run with PUSH=0)"
+  fi
+  say "pushed $target"
+}
+
+args=()
+[[ -n ${NAME:-} ]] && args+=(--name "$NAME")
+case $cmd in
+  up)
+    tarballs=("$ROOT/gateway/target/jib-image.tar" "$ROOT/sample-apps/target/jib-image.tar")
+    need_images=0
+    if [[ $cluster == k3s || -n ${IMAGE_REGISTRY:-} && ${PUSH:-1} != 0 ]] && [[ ${IMAGES:-1} != 0 ]]; then
+      newer_than "${tarballs[0]}" "$ROOT/gateway/src/main" "$ROOT/gateway/pom.xml" && need_images=1
+      newer_than "${tarballs[1]}" "$ROOT/sample-apps/src/main" "$ROOT/sample-apps/pom.xml" && need_images=1
+    fi
+    if ((need_images)); then
+      say "the image tarballs are missing or older than their sources: scripts/images.sh"
+      "$ROOT/scripts/images.sh" || die "building the images failed"
+    fi
+    args+=(--cluster "$cluster")
+    if [[ $cluster == k3s ]]; then
+      args+=(--lb "${LB:-on}")
+      [[ -n ${K3S_IMAGE:-} ]] && args+=(--k3s-image "$K3S_IMAGE")
+    else
+      if [[ -n ${IMAGE_REGISTRY:-} ]]; then
+        args+=(--image-registry "$IMAGE_REGISTRY")
+        if [[ ${PUSH:-1} != 0 ]]; then
+          v=$(version)
+          push "meshbed/gateway:$v" "$IMAGE_REGISTRY" "${tarballs[0]}"
+          push "meshbed/sample-app:$v" "$IMAGE_REGISTRY" "${tarballs[1]}"
+        fi
+      fi
+    fi
+    [[ -n ${ROLLOUT_TIMEOUT:-} ]] && args+=(--rollout-timeout "$ROLLOUT_TIMEOUT")
+    [[ -n ${LB_WAIT:-} ]] && args+=(--lb-wait "$LB_WAIT")
+    exec java -jar "$JAR" --root "$ROOT" up "${args[@]}"
+    ;;
+  down)
+    [[ ${ALL:-0} != 0 ]] && args+=(--all)
+    exec java -jar "$JAR" --root "$ROOT" down "${args[@]}"
+    ;;
+  status)
+    exec java -jar "$JAR" --root "$ROOT" status "${args[@]}"
+    ;;
+  weights)
+    exec java -jar "$JAR" --root "$ROOT" weights "${args[@]}" "$W"
+    ;;
+esac
