@@ -2,10 +2,10 @@
 MVN ?= mvn -B -q
 .DEFAULT_GOAL := help
 
-.PHONY: help build test demo bench images base-image up down status weights clean
+.PHONY: help build test demo local local-down local-status loadtest bench images base-image up down status weights clean
 
 help: ## this list
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## the runnable jars: gateway/target/gateway.jar, sample-apps/target/sample-app.jar
 	$(MVN) -DskipTests package
@@ -15,8 +15,20 @@ test: ## every test tier that can run here (unit, integration; images where Dock
 	else echo "test: no Docker engine answers: images not built, the image suite skips"; fi
 	$(MVN) verify
 
-demo: ## local mode: v1, v2 and the gateway on 127.0.0.1, requests through it, the split vs the weights
+demo: ## local mode: v1, v2 and the gateway on 127.0.0.1, EdgeSplit through it (Gatling), the verdict and the report (KEEP=1)
 	scripts/demo.sh
+
+local: ## the local testbed in the background: v1, v2 and the gateway on 127.0.0.1, config in target/local/config
+	scripts/local.sh up
+
+local-down: ## stop the local testbed
+	scripts/local.sh down
+
+local-status: ## is the local testbed running, and where
+	scripts/local.sh status
+
+loadtest: ## Gatling against the running testbed: SCENARIO=edge|direct|fallback|shift [RATE=200] [DURATION=20] [WEIGHTS=v1=80,v2=20] ...
+	scripts/loadtest.sh
 
 images: ## container images meshbed/gateway and meshbed/sample-app (Jib): */target/jib-image.tar, loaded into Docker where it answers (BASE_IMAGE=...)
 	MVN="$(MVN)" scripts/images.sh

@@ -1,0 +1,54 @@
+package dev.meshbed.loadtests.shift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.meshbed.loadtests.VersionTally;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ShiftPlanTest {
+
+    @Test
+    void stepsShareTheRunEqually() {
+        ShiftPlan p = ShiftPlan.parse("100-0,90-10,50-50,0-100", List.of("v1", "v2"), Duration.ofSeconds(40),
+                Duration.ofMillis(1500));
+        assertThat(p.steps()).hasSize(4);
+        assertThat(p.stepLength()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(p.startOffsetMillis(3)).isEqualTo(30_000);
+        assertThat(ShiftPlan.name(p.steps().get(1))).isEqualTo("90-10");
+    }
+
+    @Test
+    void badPlansAreNamed() {
+        assertThatThrownBy(() -> ShiftPlan.parse("90-10", List.of("v1", "v2"), Duration.ofSeconds(40), Duration.ofSeconds(1)))
+                .hasMessageContaining("at least 2");
+        assertThatThrownBy(() -> ShiftPlan.parse("90-10,50-50,0-100", List.of("v1", "v2"), Duration.ofSeconds(3),
+                Duration.ofMillis(1500))).hasMessageContaining("run longer");
+    }
+
+    @Test
+    void eachStepIsJudgedOnItsSettledWindow() {
+        ShiftPlan p = ShiftPlan.parse("100-0,0-100", List.of("v1", "v2"), Duration.ofSeconds(20), Duration.ofSeconds(2));
+        VersionTally t = new VersionTally();
+        long start = 1_000_000;
+        for (long ms = 0; ms < 20_000; ms += 10) {
+            // the gateway takes 1 s to converge after the write at 10 s: those v1 responses are not held against 0-100
+            t.record(ms < 11_000 ? "v1" : "v2", start + ms);
+        }
+        ShiftVerdict v = ShiftVerdict.evaluate(p, List.of(start, start + 10_000), start + 20_000, t, 0, 0.99, start);
+        assertThat(v.pass()).isTrue();
+        assertThat(v.steps().get(1).verdict().total()).isEqualTo(800);
+        assertThat(v.lines("WeightShift", "t", null)).contains("2 steps, 2 of them consistent").endsWith("PASS");
+
+        ShiftVerdict failed = ShiftVerdict.evaluate(p, List.of(start, start + 10_000), start + 20_000, t, 3, 0.99, start);
+        assertThat(failed.pass()).as("a failed request fails the shift").isFalse();
+
+        ShiftVerdict early = ShiftVerdict.evaluate(
+                ShiftPlan.parse("100-0,0-100", List.of("v1", "v2"), Duration.ofSeconds(20), Duration.ofMillis(100)),
+                List.of(start, start + 10_000), start + 20_000, t, 0, 0.99, start);
+        assertThat(early.pass()).as("judged before the change took effect").isFalse();
+        assertThat(early.steps().get(1).verdict().reason()).contains("v1 got");
+    }
+}

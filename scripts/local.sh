@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# make local | local-down | local-status: the local testbed in the background: v1 and v2 of the
+# sample app and the gateway as processes on 127.0.0.1, the gateway watching target/local/config
+# (a copy of manifests/local: edit it and the gateway follows). What it started is written to
+# target/local/local.env (read by make loadtest and the labs) and target/local/*.pid.
+#   scripts/local.sh up | down | status
+# Settings (environment): GATEWAY_PORT (18080), ADMIN_PORT (15021). v1 and v2 listen on 18081 and
+# 18082, as manifests/local/workload-entries.yaml says.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GATEWAY_PORT=${GATEWAY_PORT:-18080}
+ADMIN_PORT=${ADMIN_PORT:-15021}
+V1_PORT=18081
+V2_PORT=18082
+WORK=$ROOT/target/local
+ENV_FILE=$WORK/local.env
+GATEWAY_JAR=$ROOT/gateway/target/gateway.jar
+APP_JAR=$ROOT/sample-apps/target/sample-app.jar
+
+say() { printf '\033[1mlocal:\033[0m %s\n' "$*"; }
+die() { printf 'local: %s\n' "$*" >&2; exit "${2:-1}"; }
+
+running() { # name: is the process of target/local/<name>.pid alive (and ours)?
+  local f=$WORK/$1.pid pid
+  [[ -f $f ]] || return 1
+  pid=$(cat "$f")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && grep -q "$WORK\|$ROOT" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+stop() {
+  local name pid stopped=0
+  for name in gateway v1 v2; do
+    if running "$name"; then
+      pid=$(cat "$WORK/$name.pid")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+      stopped=$((stopped + 1))
+    fi
+    rm -f "$WORK/$name.pid"
+  done
+  rm -f "$ENV_FILE"
+  say "stopped $stopped process(es)"
+}
+
+wait_for() { # name url
+  local deadline=$((SECONDS + 60))
+  until curl -sf -o /dev/null --max-time 1 "$2"; do
+    running "$1" || { tail -n 20 "$WORK/$1.log" >&2; die "$1 exited before it was ready (log: $WORK/$1.log)"; }
+    ((SECONDS < deadline)) || die "$1 not ready after 60 s (log: $WORK/$1.log)"
+    sleep 0.2
+  done
+}
+
+start() { # name cmd...: in its own session, so that a Ctrl-C in the terminal does not reach it
+  local name=$1
+  shift
+  setsid "$@" >"$WORK/$name.log" 2>&1 </dev/null &
+  echo $! >"$WORK/$name.pid"
+}
+
+up() {
+  command -v java >/dev/null || die "java is not installed (JDK 17 or newer)"
+  command -v curl >/dev/null || die "curl is not installed"
+  if running gateway || running v1 || running v2; then
+    die "the local testbed is already running (make local-status; make local-down stops it)" 0
+  fi
+  if [[ ! -f $GATEWAY_JAR || ! -f $APP_JAR ]]; then
+    say "building the jars (mvn package, tests skipped)"
+    (cd "$ROOT" && mvn -q -B -DskipTests package -pl gateway,sample-apps -am) || die "the build failed"
+  fi
+  for port in "$V1_PORT" "$V2_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      die "port $port is already in use (another testbed or demo still running?); free it or set GATEWAY_PORT/ADMIN_PORT"
+    fi
+  done
+  rm -rf "$WORK"
+  mkdir -p "$WORK/config"
+  cp "$ROOT"/manifests/local/*.yaml "$WORK/config/"
+  start v1 java -jar "$APP_JAR" --version v1 --port "$V1_PORT" --bind 127.0.0.1
+  start v2 java -jar "$APP_JAR" --version v2 --port "$V2_PORT" --bind 127.0.0.1
+  start gateway java -jar "$GATEWAY_JAR" --config "$WORK/config" --port "$GATEWAY_PORT" \
+    --admin-port "$ADMIN_PORT" --bind 127.0.0.1 --access-log "$WORK/access.log"
+  wait_for v1 "http://127.0.0.1:$V1_PORT/healthz" || { stop >/dev/null; exit 1; }
+  wait_for v2 "http://127.0.0.1:$V2_PORT/healthz" || { stop >/dev/null; exit 1; }
+  wait_for gateway "http://127.0.0.1:$ADMIN_PORT/healthz/ready" || { stop >/dev/null; exit 1; }
+  cat >"$ENV_FILE" <<EOT
+# the local testbed (scripts/local.sh); make local-down stops it
+MESHBED_MODE=local
+GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
+ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
+CONFIG_DIR=$WORK/config
+ACCESS_LOG=$WORK/access.log
+V1_URL=http://127.0.0.1:$V1_PORT
+V2_URL=http://127.0.0.1:$V2_PORT
+EOT
+  status
+}
+
+status() {
+  if ! running gateway; then
+    say "not running (make local starts it)"
+    return 3
+  fi
+  say "gateway http://127.0.0.1:$GATEWAY_PORT (pid $(cat "$WORK/gateway.pid")), admin http://127.0.0.1:$ADMIN_PORT/config_dump"
+  say "v1 http://127.0.0.1:$V1_PORT, v2 http://127.0.0.1:$V2_PORT; config: target/local/config; access log: target/local/access.log"
+}
+
+case ${1:-} in
+  up) up ;;
+  down) stop ;;
+  status) status ;;
+  *) die "usage: scripts/local.sh up | down | status" 2 ;;
+esac
