@@ -21,16 +21,19 @@ APP_JAR=$ROOT/sample-apps/target/sample-app.jar
 say() { printf '\033[1mlocal:\033[0m %s\n' "$*"; }
 die() { printf 'local: %s\n' "$*" >&2; exit "${2:-1}"; }
 
-running() { # name: is the process of target/local/<name>.pid alive (and ours)?
+running() { # name: is the process of target/local/<name>.pid alive, and one running from target/local?
   local f=$WORK/$1.pid pid
   [[ -f $f ]] || return 1
   pid=$(cat "$f")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && grep -q "$WORK\|$ROOT" "/proc/$pid/cmdline" 2>/dev/null
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -F "target/local/"
 }
 
 stop() {
-  local name pid stopped=0
-  for name in gateway v1 v2; do
+  local name pid stopped=0 f
+  # gateway, v1, v2, and what a lab started beside them with its PID in target/local/<name>.pid
+  for f in "$WORK"/*.pid; do
+    [[ -e $f ]] || continue
+    name=$(basename "$f" .pid)
     if running "$name"; then
       pid=$(cat "$WORK/$name.pid")
       kill "$pid" 2>/dev/null || true
@@ -78,9 +81,13 @@ up() {
   rm -rf "$WORK"
   mkdir -p "$WORK/config"
   cp "$ROOT"/manifests/local/*.yaml "$WORK/config/"
-  start v1 java -jar "$APP_JAR" --version v1 --port "$V1_PORT" --bind 127.0.0.1
-  start v2 java -jar "$APP_JAR" --version v2 --port "$V2_PORT" --bind 127.0.0.1
-  start gateway java -jar "$GATEWAY_JAR" --config "$WORK/config" --port "$GATEWAY_PORT" \
+  # the processes run copies: a build (make loadtest builds too) rewrites the jars, and a JVM whose
+  # jar is rewritten under it fails on the next class it loads
+  cp "$GATEWAY_JAR" "$WORK/gateway.jar"
+  cp "$APP_JAR" "$WORK/sample-app.jar"
+  start v1 java -jar "$WORK/sample-app.jar" --version v1 --port "$V1_PORT" --bind 127.0.0.1
+  start v2 java -jar "$WORK/sample-app.jar" --version v2 --port "$V2_PORT" --bind 127.0.0.1
+  start gateway java -jar "$WORK/gateway.jar" --config "$WORK/config" --port "$GATEWAY_PORT" \
     --admin-port "$ADMIN_PORT" --bind 127.0.0.1 --access-log "$WORK/access.log"
   wait_for v1 "http://127.0.0.1:$V1_PORT/healthz" || { stop >/dev/null; exit 1; }
   wait_for v2 "http://127.0.0.1:$V2_PORT/healthz" || { stop >/dev/null; exit 1; }

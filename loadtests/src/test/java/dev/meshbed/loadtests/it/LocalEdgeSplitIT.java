@@ -88,6 +88,20 @@ class LocalEdgeSplitIT {
     }
 
     @Test
+    void directNodePortCountsWhatAnswersAConnectionAtATime() throws Exception {
+        // no kube-proxy here: aimed at v1 itself, every new connection reaches v1
+        GatlingRun run = GatlingRun.run("DirectNodePort", results(),
+                Map.of("root", root.toString(), "target", testbed.v1Url(), "weights", "v1=1", "rate", "100",
+                        "duration", "3"));
+
+        assertThat(run.exitCode()).isZero();
+        JsonNode v = run.verdict();
+        assertThat(v.path("verdict").asText()).isEqualTo("PASS");
+        assertThat(v.path("test").asText()).isEqualTo("single version");
+        assertThat(v.path("requests").asLong()).isBetween(250L, 350L);
+    }
+
+    @Test
     void weightShiftFollowsEachStepWithoutAFailedRequest() throws Exception {
         String before = Files.readString(testbed.configDir.resolve("virtual-service.yaml"));
         try {
