@@ -24,31 +24,45 @@ public final class ShiftVerdict {
     private final long failed;
     private final Map<Long, Map<String, Long>> timeline;
 
-    private ShiftVerdict(List<Step> steps, long failed, Map<Long, Map<String, Long>> timeline) {
+    private final int planned;
+
+    private ShiftVerdict(List<Step> steps, int planned, long failed, Map<Long, Map<String, Long>> timeline) {
+        this.planned = planned;
         this.steps = List.copyOf(steps);
         this.failed = failed;
         this.timeline = timeline;
     }
 
     /**
-     * @param written when each step was written (epoch ms), in plan order; a step never written is left out
+     * @param written when each step was written (epoch ms), in plan order; 0 for a step whose write
+     *                failed, which is left out (its window goes to the step before it)
      * @param endMillis when the load ended
      */
     public static ShiftVerdict evaluate(ShiftPlan plan, List<Long> written, long endMillis, VersionTally tally,
             long failed, double confidence, long startMillis) {
         List<Step> steps = new ArrayList<>();
         for (int i = 0; i < written.size(); i++) {
+            if (written.get(i) <= 0) {
+                continue;
+            }
+            long to = endMillis;
+            for (int j = i + 1; j < written.size(); j++) {
+                if (written.get(j) > 0) {
+                    to = written.get(j);
+                    break;
+                }
+            }
             long from = written.get(i) + plan.settle().toMillis();
-            long to = i + 1 < written.size() ? written.get(i + 1) : endMillis;
             var step = plan.steps().get(i);
             steps.add(new Step(ShiftPlan.name(step), written.get(i), from, to,
                     SplitVerdict.evaluate(tally.counts(from, to), step.weights(), confidence)));
         }
-        return new ShiftVerdict(steps, failed, tally.perSecond(startMillis));
+        return new ShiftVerdict(steps, plan.steps().size(), failed, tally.perSecond(startMillis));
     }
 
+    /** Every step written and consistent with its weights, and no failed request. */
     public boolean pass() {
-        return failed == 0 && !steps.isEmpty() && steps.stream().allMatch(s -> s.verdict().pass());
+        return failed == 0 && steps.size() == planned && steps.stream().allMatch(s -> s.verdict().pass());
     }
 
     public List<Step> steps() {
@@ -63,7 +77,7 @@ public final class ShiftVerdict {
                     .append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%s %s: %d steps, %d of them consistent with their weights; %d failed requests; %s",
-                scenario, target, steps.size(), steps.stream().filter(s -> s.verdict().pass()).count(), failed,
+                scenario, target, planned, steps.stream().filter(s -> s.verdict().pass()).count(), failed,
                 pass() ? "PASS" : "FAIL"));
         if (reportPath != null) {
             sb.append("; report ").append(reportPath);

@@ -50,5 +50,9 @@ class ShiftPlanTest {
                 List.of(start, start + 10_000), start + 20_000, t, 0, 0.99, start);
         assertThat(early.pass()).as("judged before the change took effect").isFalse();
         assertThat(early.steps().get(1).verdict().reason()).contains("v1 got");
+
+        ShiftVerdict unwritten = ShiftVerdict.evaluate(p, List.of(start, 0L), start + 20_000, t, 0, 0.99, start);
+        assertThat(unwritten.pass()).as("a step whose write failed fails the shift").isFalse();
+        assertThat(unwritten.lines("WeightShift", "t", null)).contains("2 steps, 0 of them consistent");
     }
 }

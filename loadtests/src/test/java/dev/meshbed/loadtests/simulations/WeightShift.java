@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A canary rollout under constant load: the weights change in steps (STEPS, default
@@ -31,7 +32,7 @@ public class WeightShift extends SplitSimulation {
     /** Time the gateway is given to pick a write up (measured: well under a second, locally and on the mock API). */
     static final Duration SETTLE = Duration.ofMillis(1500);
 
-    private final List<Long> written = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLongArray written; // when each step was written (epoch ms); 0 until then
     private final List<String> writeErrors = Collections.synchronizedList(new ArrayList<>());
     private final ShiftPlan plan;
     private final WeightChanger changer;
@@ -54,6 +55,7 @@ public class WeightShift extends SplitSimulation {
         Collections.sort(versions);
         plan = guard(() -> ShiftPlan.parse(settings.steps(), versions, settings.duration(), SETTLE));
         changer = Targets.changer(tb);
+        written = new AtomicLongArray(plan.steps().size());
         Map<String, Integer> any = new LinkedHashMap<>();
         versions.forEach(v -> any.put(v, 1));
         ExpectedSplit probe = new ExpectedSplit(any, "the versions of the steps");
@@ -63,7 +65,7 @@ public class WeightShift extends SplitSimulation {
         System.out.println("WeightShift: " + steps + " (" + String.join(":", versions) + "), a step every "
                 + plan.stepLength().toMillis() / 1000.0 + " s, written to " + changer.describe());
         start(t.url(), t.how(), plan.steps().get(0), probe, () -> {
-            ShiftVerdict v = ShiftVerdict.evaluate(plan, List.copyOf(written), loadEndMillis, tally, failed.sum(),
+            ShiftVerdict v = ShiftVerdict.evaluate(plan, writtenTimes(), loadEndMillis, tally, failed.sum(),
                     settings.confidence(), loadStartMillis);
             boolean pass = v.pass() && writeErrors.isEmpty();
             String errors = writeErrors.isEmpty() ? "" : "; weight writes failed: " + writeErrors;
@@ -78,16 +80,25 @@ public class WeightShift extends SplitSimulation {
         super.before();
         for (int i = 0; i < plan.steps().size(); i++) {
             ExpectedSplit step = plan.steps().get(i);
+            int index = i;
             scheduler.schedule(() -> {
                 try {
                     changer.apply(step);
-                    written.add(System.currentTimeMillis());
+                    written.set(index, System.currentTimeMillis());
                     System.out.println("WeightShift: wrote " + ShiftPlan.name(step));
                 } catch (RuntimeException e) {
                     writeErrors.add(ShiftPlan.name(step) + ": " + e.getMessage());
                 }
             }, plan.startOffsetMillis(i), TimeUnit.MILLISECONDS);
         }
+    }
+
+    private List<Long> writtenTimes() {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < written.length(); i++) {
+            out.add(written.get(i));
+        }
+        return out;
     }
 
     @Override
