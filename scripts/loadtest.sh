@@ -44,8 +44,8 @@ set +e
   "${props[@]}") 2>&1 | tee "$log" | awk '
     /^\[(INFO|WARNING)\]|^Download|^Progress|^[0-9:,.]+ \|-(INFO|WARN)/ { next } # Maven and logback chatter
     /^loadtest: nothing was sent/ { print; quiet = 1; next } # a bad input: its line, not the stack trace after it
-    !quiet { print; fflush() }' || true
-rc=${PIPESTATUS[0]}
+    !quiet { print; fflush() }'
+rc=${PIPESTATUS[0]} # Maven's: 1 when a Gatling assertion (the verdict) failed
 set -e
 
 if grep -q '^loadtest: ' "$log"; then
