@@ -218,7 +218,9 @@ public final class SplitVerdict {
             sb.append(String.format(Locale.ROOT, "%s %.1f%% [%.1f, %.1f] (expected %.1f%%)", s.version(),
                     100 * s.observed(), 100 * s.low(), 100 * s.high(), 100 * s.expected()));
         }
-        sb.append(String.format(Locale.ROOT, "; n=%d; %s p=%.3g; %s at %s%% confidence", total, test, pValue,
+        // a p-value below double's range comes back as 0: say so rather than print p=0.00
+        String p = pValue == 0 && !"none".equals(test) ? "p<1e-300" : String.format(Locale.ROOT, "p=%.3g", pValue);
+        sb.append(String.format(Locale.ROOT, "; n=%d; %s %s; %s at %s%% confidence", total, test, p,
                 pass ? "PASS" : "FAIL", percent(confidence)));
         sb.append(String.format(Locale.ROOT, " (%s; max deviation %.1f points)", reason, maxDeviationPoints()));
         if (reportPath != null) {
