@@ -655,8 +655,7 @@ public final class Testbed {
             }
         }
         TestbedEnv e = env.orElseThrow();
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(withTimeouts(kubeconfigConfig(e)))
-                .build()) {
+        try (KubernetesClient client = client(e)) {
             if (cluster) {
                 out.printf("testbed '%s' on the cluster at %s%n", name, client.getMasterUrl());
             }
@@ -713,8 +712,7 @@ public final class Testbed {
                 "no testbed '" + name + "' is up (no " + project.show(envFile(name)) + "): make up first",
                 TestbedException.FAILED));
         GenericKubernetesResource vs = Routes.resolve(project, spec);
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(withTimeouts(kubeconfigConfig(env)))
-                .build()) {
+        try (KubernetesClient client = client(env)) {
             return applyRoute(client, vs);
         }
     }
@@ -729,7 +727,8 @@ public final class Testbed {
         return (GenericKubernetesResource) applied;
     }
 
-    static ResourceDefinitionContext virtualServices() {
+    /** Istio's VirtualService, as a generic resource (v1, the version the CRDs store). */
+    public static ResourceDefinitionContext virtualServices() {
         return new ResourceDefinitionContext.Builder().withGroup("networking.istio.io").withVersion("v1")
                 .withKind("VirtualService").withPlural("virtualservices").withNamespaced(true).build();
     }
@@ -744,6 +743,14 @@ public final class Testbed {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + kubeconfig, e);
         }
+    }
+
+    /**
+     * A client for the cluster a testbed.env names: its KUBECONFIG (the first file) and
+     * KUBE_CONTEXT, with short timeouts and one retry.
+     */
+    public static KubernetesClient client(TestbedEnv env) {
+        return new KubernetesClientBuilder().withConfig(withTimeouts(kubeconfigConfig(env))).build();
     }
 
     private static Config kubeconfigConfig(TestbedEnv env) {

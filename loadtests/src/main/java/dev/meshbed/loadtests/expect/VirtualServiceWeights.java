@@ -28,9 +28,7 @@ public final class VirtualServiceWeights {
     static final String DEFAULT_NAME = "app";
     private static final ObjectMapper YAML = new YAMLMapper(new YAMLFactory());
 
-    public static final ResourceDefinitionContext VIRTUAL_SERVICE = new ResourceDefinitionContext.Builder()
-            .withGroup("networking.istio.io").withVersion("v1").withPlural("virtualservices").withKind("VirtualService")
-            .withNamespaced(true).build();
+    public static final ResourceDefinitionContext VIRTUAL_SERVICE = dev.meshbed.testbed.Testbed.virtualServices();
     public static final ResourceDefinitionContext DESTINATION_RULE = new ResourceDefinitionContext.Builder()
             .withGroup("networking.istio.io").withVersion("v1").withPlural("destinationrules").withKind("DestinationRule")
             .withNamespaced(true).build();
@@ -41,23 +39,7 @@ public final class VirtualServiceWeights {
     /** From the YAML files of a local config directory ({@code make local} watches {@code target/local/config}). */
     public static ExpectedSplit fromConfigDir(Path dir) {
         List<JsonNode> docs = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList()) {
-                try (var parser = YAML.getFactory().createParser(f.toFile())) {
-                    for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext(); ) {
-                        JsonNode doc = it.next();
-                        if (doc != null && doc.isObject()) {
-                            docs.add(doc);
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    throw new LoadTestException("the local config " + f + " does not parse (" + e.getMessage().lines()
-                            .findFirst().orElse("") + "); the gateway rejects it too: fix it, or give WEIGHTS=");
-                }
-            }
-        } catch (IOException e) {
-            throw new LoadTestException("cannot read the local config directory " + dir + ": " + e);
-        }
+        yamlFiles(dir).forEach(f -> docs.addAll(documents(f)));
         List<JsonNode> services = docs.stream().filter(d -> "VirtualService".equals(d.path("kind").asText())).toList();
         List<JsonNode> rules = docs.stream().filter(d -> "DestinationRule".equals(d.path("kind").asText())).toList();
         return from(pick(services, dir.toString()), rules, dir.toString());
@@ -81,6 +63,32 @@ public final class VirtualServiceWeights {
         ObjectMapper json = new ObjectMapper();
         return from(json.valueToTree(vs), drs.stream().map(d -> (JsonNode) json.valueToTree(d)).toList(),
                 "the cluster");
+    }
+
+    /** The YAML files of a config directory, in name order (the order the gateway reads them). */
+    public static List<Path> yamlFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList();
+        } catch (IOException e) {
+            throw new LoadTestException("cannot read the local config directory " + dir + ": " + e);
+        }
+    }
+
+    /** The objects of a multi-document YAML file. */
+    public static List<JsonNode> documents(Path f) {
+        List<JsonNode> docs = new ArrayList<>();
+        try (var parser = YAML.getFactory().createParser(f.toFile())) {
+            for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext(); ) {
+                JsonNode doc = it.next();
+                if (doc != null && doc.isObject()) {
+                    docs.add(doc);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new LoadTestException("the local config " + f + " does not parse (" + e.getMessage().lines()
+                    .findFirst().orElse("") + "); the gateway rejects it too: fix it, or give WEIGHTS=");
+        }
+        return docs;
     }
 
     private static JsonNode pick(List<JsonNode> services, String where) {

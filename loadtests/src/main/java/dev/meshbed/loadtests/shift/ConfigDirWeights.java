@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Local mode: rewrites the VirtualService file in the gateway's watched directory, atomically (a
@@ -36,21 +35,17 @@ public final class ConfigDirWeights implements WeightChanger {
         List<JsonNode> rules = new ArrayList<>();
         Path vsFile = null;
         List<JsonNode> vsDocs = null;
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList()) {
-                List<JsonNode> docs = read(f);
-                for (JsonNode d : docs) {
-                    if ("DestinationRule".equals(d.path("kind").asText())) {
-                        rules.add(d);
-                    }
-                }
-                if (vsFile == null && docs.stream().anyMatch(d -> "VirtualService".equals(d.path("kind").asText()))) {
-                    vsFile = f;
-                    vsDocs = docs;
+        for (Path f : VirtualServiceWeights.yamlFiles(dir)) {
+            List<JsonNode> docs = VirtualServiceWeights.documents(f);
+            for (JsonNode d : docs) {
+                if ("DestinationRule".equals(d.path("kind").asText())) {
+                    rules.add(d);
                 }
             }
-        } catch (IOException e) {
-            throw new LoadTestException("cannot read the local config directory " + dir + ": " + e);
+            if (vsFile == null && docs.stream().anyMatch(d -> "VirtualService".equals(d.path("kind").asText()))) {
+                vsFile = f;
+                vsDocs = docs;
+            }
         }
         if (vsFile == null) {
             throw new LoadTestException("no VirtualService in " + dir + " to change");
@@ -70,19 +65,6 @@ public final class ConfigDirWeights implements WeightChanger {
         } catch (IOException e) {
             throw new LoadTestException("cannot write " + vsFile + ": " + e);
         }
-    }
-
-    private static List<JsonNode> read(Path f) throws IOException {
-        List<JsonNode> docs = new ArrayList<>();
-        try (var parser = YAML.getFactory().createParser(f.toFile())) {
-            for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext(); ) {
-                JsonNode d = it.next();
-                if (d != null && d.isObject()) {
-                    docs.add(d);
-                }
-            }
-        }
-        return docs;
     }
 
     @Override

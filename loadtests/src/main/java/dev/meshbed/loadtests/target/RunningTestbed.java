@@ -70,10 +70,6 @@ public record RunningTestbed(Mode mode, Path envFile, TestbedEnv env) {
         return Path.of(env.require("CONFIG_DIR"));
     }
 
-    public String kubeconfig() {
-        return env.require("KUBECONFIG");
-    }
-
     private String url(String key) {
         return withScheme(env.get(key).orElseThrow(() -> new LoadTestException(envFile + " has no " + key
                 + " (written by an older launcher? run it again)")));

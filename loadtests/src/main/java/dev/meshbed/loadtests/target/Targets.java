@@ -10,12 +10,8 @@ import dev.meshbed.loadtests.shift.ConfigDirWeights;
 import dev.meshbed.loadtests.shift.WeightChanger;
 import dev.meshbed.testbed.IngressAddress;
 import dev.meshbed.testbed.IngressResolver;
-import io.fabric8.kubernetes.client.Config;
+import dev.meshbed.testbed.Testbed;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -40,9 +36,7 @@ public final class Targets {
 
     /** EdgeSplit: the ingress gateway; expected = the VirtualService's weights. */
     public static Target edge(LoadSettings s) {
-        Optional<RunningTestbed> tb = s.target().isPresent() && s.mode().isEmpty()
-                ? RunningTestbed.find(s.root(), Optional.empty())
-                : Optional.of(RunningTestbed.require(s.root(), s.mode()));
+        Optional<RunningTestbed> tb = testbedFor(s);
         String url = s.target().orElseGet(() -> tb.orElseThrow().gatewayUrl());
         ExpectedSplit expected = s.weights().map(ExpectedSplit::parse).orElseGet(() -> {
             if (tb.isEmpty()) {
@@ -57,9 +51,7 @@ public final class Targets {
 
     /** DirectNodePort: the app's own NodePort; expected = the ratio of ready pods. */
     public static Target direct(LoadSettings s) {
-        Optional<RunningTestbed> tb = s.target().isPresent() && s.mode().isEmpty()
-                ? RunningTestbed.find(s.root(), Optional.empty())
-                : Optional.of(RunningTestbed.require(s.root(), s.mode()));
+        Optional<RunningTestbed> tb = testbedFor(s);
         String url = s.target().orElseGet(() -> tb.orElseThrow().appNodePortUrl());
         ExpectedSplit expected = s.weights().map(ExpectedSplit::parse).orElseGet(() -> {
             if (tb.isEmpty() || tb.get().mode() != RunningTestbed.Mode.CLUSTER) {
@@ -72,6 +64,13 @@ public final class Targets {
         });
         String how = s.target().isPresent() ? "TARGET" : "the app's NodePort Service of the " + tb.get().describe();
         return new Target(url, expected, how, tb);
+    }
+
+    /** With TARGET and no MODE, a running testbed is optional (it only lends its weights); otherwise required. */
+    private static Optional<RunningTestbed> testbedFor(LoadSettings s) {
+        return s.target().isPresent() && s.mode().isEmpty()
+                ? RunningTestbed.find(s.root(), Optional.empty())
+                : Optional.of(RunningTestbed.require(s.root(), s.mode()));
     }
 
     /** Where WeightShift writes its steps. */
@@ -118,14 +117,12 @@ public final class Targets {
         }
     }
 
-    /** A client for the testbed's cluster (its KUBECONFIG). */
+    /** A client for the testbed's cluster, as the launcher makes it (KUBECONFIG, KUBE_CONTEXT). */
     public static KubernetesClient client(RunningTestbed tb) {
-        Path kubeconfig = Path.of(tb.kubeconfig().split(java.io.File.pathSeparator)[0]);
         try {
-            Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
-            return new KubernetesClientBuilder().withConfig(config).build();
-        } catch (IOException e) {
-            throw new LoadTestException("cannot read the kubeconfig " + kubeconfig + " that " + tb.envFile() + " names: " + e);
+            return Testbed.client(tb.env());
+        } catch (RuntimeException e) {
+            throw new LoadTestException("cannot reach the cluster that " + tb.envFile() + " names: " + e.getMessage());
         }
     }
 }

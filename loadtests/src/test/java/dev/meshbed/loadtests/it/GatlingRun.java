@@ -2,18 +2,18 @@ package dev.meshbed.loadtests.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meshbed.loadtests.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /** One simulation run in this JVM, as the Gatling launcher runs it, with the settings as system properties. */
 record GatlingRun(int exitCode, Optional<Path> folder, String crash) {
 
     static GatlingRun run(String simulation, Path results, Map<String, String> settings) throws IOException {
+        long started = System.currentTimeMillis();
         settings.forEach((k, v) -> System.setProperty("loadtest." + k, v));
         System.setProperty("loadtest.results", results.toString());
         try {
@@ -31,14 +31,7 @@ record GatlingRun(int exitCode, Optional<Path> folder, String crash) {
                 code = -1;
                 crash = String.valueOf(t.getMessage());
             }
-            Optional<Path> folder = Optional.empty();
-            if (Files.isDirectory(results)) {
-                try (Stream<Path> dirs = Files.list(results)) {
-                    folder = dirs.filter(d -> d.getFileName().toString().startsWith(simulation.toLowerCase() + "-"))
-                            .max(Comparator.comparing(Path::toString));
-                }
-            }
-            return new GatlingRun(code, folder, crash);
+            return new GatlingRun(code, RunFolder.find(results, simulation, started), crash);
         } finally {
             settings.keySet().forEach(k -> System.clearProperty("loadtest." + k));
             System.clearProperty("loadtest.results");
