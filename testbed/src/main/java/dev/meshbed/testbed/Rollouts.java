@@ -1,8 +1,8 @@
 package dev.meshbed.testbed;
 
-import org.awaitility.Awaitility;
-
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -30,6 +32,15 @@ public final class Rollouts {
     }
 
     public static void await(KubernetesClient client, List<Deployment> deployments, Duration timeout, PrintStream out) {
+        await(client, deployments, timeout, out, () -> "");
+    }
+
+    /**
+     * As {@link #await(KubernetesClient, List, Duration, PrintStream)}; a timeout also shows the
+     * nodes' conditions and what {@code more} says (the cluster's own logs).
+     */
+    public static void await(KubernetesClient client, List<Deployment> deployments, Duration timeout, PrintStream out,
+            Supplier<String> more) {
         long start = System.nanoTime();
         AtomicReference<String> last = new AtomicReference<>("");
         AtomicLong lastPrint = new AtomicLong(0);
@@ -48,7 +59,7 @@ public final class Rollouts {
                     });
         } catch (ConditionTimeoutException e) {
             throw new TestbedException("the rollouts did not finish within " + timeout.toSeconds() + " s: "
-                    + last.get() + diagnose(client, deployments), TestbedException.FAILED);
+                    + last.get() + diagnose(client, deployments) + nodes(client) + more.get(), TestbedException.FAILED);
         }
     }
 
@@ -103,6 +114,42 @@ public final class Rollouts {
             }
         }
         return sb.toString();
+    }
+
+    /** The nodes and their conditions, as a line starting with a line break. */
+    static String nodes(KubernetesClient client) {
+        try {
+            return "\n    nodes: " + nodeConditions(client.nodes().list().getItems());
+        } catch (KubernetesClientException e) {
+            return "\n    (cannot list the nodes: " + Applier.message(e) + ")";
+        }
+    }
+
+    /**
+     * {@code node-1: Ready=False (KubeletNotReady: ...), DiskPressure=True (...)}: every node's
+     * Ready condition and every other condition that is not False (pressure, network unavailable).
+     */
+    static String nodeConditions(List<Node> nodes) {
+        if (nodes.isEmpty()) {
+            return "no node registered";
+        }
+        List<String> parts = new ArrayList<>();
+        for (Node n : nodes) {
+            List<String> conds = new ArrayList<>();
+            if (n.getStatus() != null && n.getStatus().getConditions() != null) {
+                for (NodeCondition c : n.getStatus().getConditions()) {
+                    boolean ready = "Ready".equals(c.getType());
+                    if (ready || !"False".equals(c.getStatus())) {
+                        String why = c.getReason() == null ? "" : c.getReason()
+                                + (c.getMessage() == null || c.getMessage().isBlank() || ready && "True".equals(c.getStatus())
+                                        ? "" : ": " + c.getMessage());
+                        conds.add(c.getType() + "=" + c.getStatus() + (why.isEmpty() ? "" : " (" + why + ")"));
+                    }
+                }
+            }
+            parts.add(n.getMetadata().getName() + ": " + (conds.isEmpty() ? "no conditions yet" : String.join(", ", conds)));
+        }
+        return String.join("; ", parts);
     }
 
     /** Why a pod is not ready, or null if it is. */

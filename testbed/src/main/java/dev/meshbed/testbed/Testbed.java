@@ -47,60 +47,85 @@ import org.testcontainers.k3s.K3sContainer;
  */
 public final class Testbed {
 
-    /** Where {@code up} puts the cluster. */
+    /** Where {@code up} puts the cluster: the {@link ClusterSource} it starts. */
     public enum Target {
         /** A k3s node in Docker, through Testcontainers. */
         K3S,
+        /** The one-node Kubernetes built from its Go modules, on this host (Linux, root). */
+        KUBE,
         /** The cluster that KUBECONFIG (and its current context) names. */
         KUBECONFIG
     }
 
     /**
-     * @param name           the testbed's name: its container label and state folder
-     * @param target         k3s or an existing cluster
-     * @param loadBalancer   k3s: ServiceLB on (false: {@code --disable=servicelb}, a LoadBalancer stays pending)
+     * @param name           the testbed's name: its container label, node name and state folder
+     * @param target         where the cluster comes from
+     * @param loadBalancer   k3s: ServiceLB on (false: {@code --disable=servicelb}); kube: MetalLB's
+     *                       controller on (false: none, a LoadBalancer stays pending)
      * @param k3sImage       the k3s image (must be present locally)
      * @param imageRegistry  an existing cluster: the registry the images were pushed to (null: the
      *                       cluster already has {@code meshbed/...:<version>})
      * @param rolloutTimeout how long the Deployments may take
-     * @param lbWait         how long to wait for a load balancer to answer (null: 120 s with ServiceLB
-     *                       on, 10 s with it off, 60 s on an existing cluster)
+     * @param lbWait         how long to wait for a load balancer to answer (null: 120 s with one on,
+     *                       10 s with none, 60 s on an existing cluster)
      * @param edgeWait       how long the edge may take to answer once everything is rolled out
+     * @param kubeBinary     kube: the multi-call binary built from the Go modules (scripts/kube-build.sh)
      */
     public record UpOptions(String name, Target target, boolean loadBalancer, String k3sImage, String imageRegistry,
-            Duration rolloutTimeout, Duration lbWait, Duration edgeWait) {
+            Duration rolloutTimeout, Duration lbWait, Duration edgeWait, Path kubeBinary) {
 
         public static UpOptions k3s() {
             return new UpOptions(Project.DEFAULT_NAME, Target.K3S, true, K3sNode.DEFAULT_IMAGE, null,
-                    Duration.ofMinutes(5), null, Duration.ofSeconds(90));
+                    Duration.ofMinutes(5), null, Duration.ofSeconds(90), null);
+        }
+
+        /** The cluster built from modules, with the binary at {@code binary}; no load balancer unless asked. */
+        public static UpOptions kube(Path binary) {
+            return k3s().withTarget(Target.KUBE).withLoadBalancer(false).withKubeBinary(binary);
+        }
+
+        public UpOptions withTarget(Target t) {
+            return new UpOptions(name, t, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
+                    kubeBinary);
+        }
+
+        public UpOptions withKubeBinary(Path binary) {
+            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
+                    binary);
         }
 
         public UpOptions withEdgeWait(Duration d) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, d);
+            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, d,
+                    kubeBinary);
         }
 
         public UpOptions withName(String n) {
-            return new UpOptions(n, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait);
+            return new UpOptions(n, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
+                    kubeBinary);
         }
 
         public UpOptions withLoadBalancer(boolean lb) {
-            return new UpOptions(name, target, lb, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait);
+            return new UpOptions(name, target, lb, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
+                    kubeBinary);
         }
 
         public UpOptions withK3sImage(String image) {
-            return new UpOptions(name, target, loadBalancer, image, imageRegistry, rolloutTimeout, lbWait, edgeWait);
+            return new UpOptions(name, target, loadBalancer, image, imageRegistry, rolloutTimeout, lbWait, edgeWait,
+                    kubeBinary);
         }
 
         public UpOptions withCluster(String registry) {
-            return new UpOptions(name, Target.KUBECONFIG, loadBalancer, k3sImage, registry, rolloutTimeout, lbWait, edgeWait);
+            return new UpOptions(name, Target.KUBECONFIG, loadBalancer, k3sImage, registry, rolloutTimeout, lbWait,
+                    edgeWait, kubeBinary);
         }
 
         public UpOptions withRolloutTimeout(Duration d) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, d, lbWait, edgeWait);
+            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, d, lbWait, edgeWait, kubeBinary);
         }
 
         public UpOptions withLbWait(Duration d) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, d, edgeWait);
+            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, d, edgeWait,
+                    kubeBinary);
         }
 
         Duration effectiveLbWait() {
@@ -141,53 +166,39 @@ public final class Testbed {
 
     // ---- up ----------------------------------------------------------------------------------
 
-    public UpResult up(UpOptions o) {
-        if (o.target() == Target.K3S) {
-            return upK3s(o);
-        }
-        String kubeconfig = System.getenv("KUBECONFIG");
-        if ((kubeconfig == null || kubeconfig.isBlank())
-                && !Files.isRegularFile(Path.of(System.getProperty("user.home"), ".kube", "config"))) {
-            throw new TestbedException("CLUSTER=kubeconfig: KUBECONFIG is not set and there is no ~/.kube/config",
-                    TestbedException.MISSING);
-        }
-        if (kubeconfig != null && !kubeconfig.isBlank() && java.util.Arrays.stream(kubeconfig.split(File.pathSeparator))
-                .noneMatch(f -> Files.isRegularFile(Path.of(f)))) {
-            throw new TestbedException("CLUSTER=kubeconfig: KUBECONFIG=" + kubeconfig + " names no existing file",
-                    TestbedException.MISSING);
-        }
-        return upCluster(o, Config.autoConfigure(null), kubeconfig != null && !kubeconfig.isBlank() ? kubeconfig
-                : Path.of(System.getProperty("user.home"), ".kube", "config").toString());
+    /** The source {@code up} starts its cluster from. */
+    ClusterSource source(UpOptions o) {
+        return switch (o.target()) {
+            case K3S -> new K3sSource(project, out, o);
+            case KUBE -> new KubeSource(project, out, o);
+            case KUBECONFIG -> KubeconfigSource.fromEnvironment(project, out, o);
+        };
     }
 
-    private UpResult upK3s(UpOptions o) {
+    public UpResult up(UpOptions o) {
+        return up(source(o), o);
+    }
+
+    /** Up on the cluster {@code config} names (read from {@code kubeconfig}, recorded for the other commands). */
+    UpResult upCluster(UpOptions o, Config config, String kubeconfig) {
+        return up(new KubeconfigSource(project, out, o, config, kubeconfig), o);
+    }
+
+    /** The shared path: whatever the source, everything after "a cluster answers" is this. */
+    UpResult up(ClusterSource source, UpOptions o) {
         long t0 = System.nanoTime();
-        Manifests.Images images = Manifests.Images.local(project);
+        boolean registry = o.imageRegistry() != null && !o.imageRegistry().isBlank();
+        Manifests.Images images = registry ? Manifests.Images.registry(project, o.imageRegistry())
+                : Manifests.Images.local(project);
         Manifests.Plan plan = Manifests.plan(project, images);
         EdgePorts ports = EdgePorts.from(plan);
-        out.printf("meshbed testbed '%s' %s: k3s %s, ServiceLB %s; images %s, %s%n", o.name(), project.version(),
-                o.k3sImage(), o.loadBalancer() ? "on" : "off (--disable=servicelb)", images.gateway(), images.app());
+        out.printf("meshbed testbed '%s' %s: %s; images %s, %s%n", o.name(), project.version(), source.describe(),
+                images.gateway(), images.app());
 
         // Everything that can be checked before starting anything, reported at once.
-        List<String> problems = new ArrayList<>(DockerAccess.environmentProblems());
-        problems.addAll(tarballProblems(images));
-        if (DockerAccess.environmentProblems().isEmpty()) {
-            try {
-                DockerClient docker = DockerAccess.client(DockerAccess.ANSWER_TIMEOUT);
-                if (!DockerAccess.imagePresent(docker, o.k3sImage())) {
-                    problems.add("the k3s image " + o.k3sImage() + " is not present in the local Docker engine, and the "
-                            + "launcher does not pull it (pulling needs a registry and takes minutes). On a machine that "
-                            + "reaches Docker Hub: docker pull " + o.k3sImage() + " (or name one you have: "
-                            + "K3S_IMAGE=rancher/k3s:<tag>)");
-                }
-                for (Container c : K3sNode.find(docker, o.name())) {
-                    problems.add("a testbed named '" + o.name() + "' exists already: container "
-                            + c.getId().substring(0, 12) + " (" + c.getStatus() + "); make status shows it, make down "
-                            + "removes it");
-                }
-            } catch (TestbedException e) {
-                problems.add(e.getMessage());
-            }
+        List<String> problems = new ArrayList<>(source.problems(images));
+        if (source.ownsNodes()) {
+            problems.addAll(tarballProblems(images));
         }
         if (!problems.isEmpty()) {
             throw new TestbedException("cannot start the testbed; nothing was started:\n  - "
@@ -195,125 +206,51 @@ public final class Testbed {
         }
 
         Path stateDir = project.stateDir(o.name());
-        deleteState(stateDir);
-        K3sContainer k3s = K3sNode.create(o.k3sImage(), o.name(), o.loadBalancer(), project.version(),
-                ports.containerPorts());
-        out.printf("starting k3s (usually 20-60 s; the first start on a machine also pulls k3s' own images) ...%n");
-        long t = System.nanoTime();
-        try {
-            k3s.start();
-        } catch (RuntimeException e) {
-            String logs = "";
-            try {
-                String all = k3s.getLogs();
-                String[] lines = all.split("\n");
-                logs = "\n  last k3s log lines:\n    "
-                        + String.join("\n    ", List.of(lines).subList(Math.max(0, lines.length - 15), lines.length));
-            } catch (RuntimeException ignored) {
-                // no container, no logs
-            }
-            throw new TestbedException("k3s did not start: " + DockerAccess.firstLine(e.getMessage()) + logs, e);
+        if (source.ownsNodes()) {
+            deleteState(stateDir);
         }
-        out.printf("  k3s is up (%d s), container %s, API server https://%s:%d%n", secondsSince(t),
-                k3s.getContainerId().substring(0, 12), k3s.getHost(), k3s.getMappedPort(6443));
-        Path kubeconfig = stateDir.resolve("kubeconfig.yaml");
-        writePrivate(kubeconfig, k3s.getKubeConfigYaml());
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("MESHBED_MODE", "k3s");
+        env.put("MESHBED_MODE", source.mode());
         env.put("MESHBED_NAME", o.name());
         env.put("MESHBED_VERSION", project.version());
-        env.put("K3S_CONTAINER", k3s.getContainerId());
-        env.put("K3S_IMAGE", o.k3sImage());
         env.put("LB", o.loadBalancer() ? "on" : "off");
-        env.put("KUBECONFIG", kubeconfig.toString());
+        ClusterSource.Started started = source.start(stateDir, env);
         // already now, so that status and down work if a later step fails
         TestbedEnv.of(env).write(envFile(o.name()), "meshbed testbed (incomplete: up has not finished)");
+        source.loadImages(images);
 
-        out.println("importing the images into k3s' containerd ...");
-        try {
-            K3sNode.importImage(k3s, project.gatewayTarball(), images.gateway(), out);
-            K3sNode.importImage(k3s, project.appTarball(), images.app(), out);
-        } catch (IOException e) {
-            throw new TestbedException("importing the images: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TestbedException("interrupted", TestbedException.FAILED);
-        }
-
-        try (KubernetesClient client = client(kubeconfig)) {
-            awaitNode(client);
-            deploy(client, plan, o, new ArrayList<>());
-            IngressAddress ingress = resolveEdge(client, o);
-            IngressResolver.Observation obs = IngressResolver.observe(client, EdgePorts.GATEWAY_NAMESPACE,
-                    EdgePorts.GATEWAY_SERVICE);
-            HostPort gateway = published(k3s, ingress.port(), ingress.path() == IngressAddress.Path.LOAD_BALANCER
-                    ? "the port the load balancer listens on" : "the nodePort");
-            HostPort nodePort = published(k3s, ports.http2NodePort(), "the http2 nodePort");
-            HostPort app = published(k3s, ports.appNodePort(), "the app's nodePort");
-            String status = published(k3s, ports.statusNodePort(), "the status-port nodePort").url()
-                    + "/healthz/ready";
-            out.printf("  from this machine: Docker publishes the node's port %d on %s%n", ingress.port(), gateway);
-            putEdge(env, ingress, gateway, nodePort, app, status);
-            env.put("INGRESS_NODE", nodeName(obs));
-            probeEdge(gateway, nodePort, app, true, o.edgeWait());
-            TestbedEnv written = TestbedEnv.of(env);
-            written.write(envFile(o.name()), header(o));
-            summary(o, ingress, gateway, nodePort, app, kubeconfig, t0);
-            return new UpResult(written, envFile(o.name()), kubeconfig, ingress, gateway, nodePort, app, status, k3s);
-        }
-    }
-
-    /** Up on the cluster {@code config} names (read from {@code kubeconfig}, recorded for the other commands). */
-    UpResult upCluster(UpOptions o, Config config, String kubeconfig) {
-        long t0 = System.nanoTime();
-        boolean registry = o.imageRegistry() != null && !o.imageRegistry().isBlank();
-        Manifests.Images images = registry ? Manifests.Images.registry(project, o.imageRegistry())
-                : Manifests.Images.local(project);
-        Manifests.Plan plan = Manifests.plan(project, images);
-        out.printf("meshbed testbed '%s' %s on the cluster KUBECONFIG names: %s (context %s); images %s, %s (%s)%n",
-                o.name(), project.version(), config.getMasterUrl(),
-                config.getCurrentContext() == null ? "-" : config.getCurrentContext().getName(), images.gateway(),
-                images.app(), registry ? "pulled from the registry, imagePullPolicy Always"
-                        : "IfNotPresent: the nodes must have them already (kind load docker-image, minikube image "
-                                + "load, k3d image import), or pass IMAGE_REGISTRY");
+        Config config = Config.fromKubeconfig(started.context(), started.kubeconfig().toFile());
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(withTimeouts(config)).build()) {
-            try {
-                var v = client.getKubernetesVersion();
-                out.println("  the API server answers" + (v == null || v.getGitVersion() == null ? ""
-                        : ": Kubernetes " + v.getGitVersion()));
-            } catch (KubernetesClientException e) {
-                throw new TestbedException("the cluster does not answer at " + config.getMasterUrl() + ": "
-                        + Applier.message(e), TestbedException.MISSING);
+            if (source.ownsNodes()) {
+                awaitNode(client, source);
             }
             List<String> created = new ArrayList<>();
-            deploy(client, plan, o, created);
-            IngressAddress ingress = resolveEdge(client, o);
+            deploy(client, plan, o, created, source::diagnosis);
+            if (!source.ownsNodes()) {
+                env.put("MESHBED_CREATED", String.join(",", created));
+            }
+            IngressAddress ingress = resolveEdge(client, o, source);
             IngressResolver.Observation obs = IngressResolver.observe(client, EdgePorts.GATEWAY_NAMESPACE,
                     EdgePorts.GATEWAY_SERVICE);
             IngressAddress viaNodePort = IngressResolver.resolveNodePort(obs, IngressResolver.HTTP_PORT_NAME);
-            EdgePorts ports = EdgePorts.from(plan);
-            HostPort gateway = new HostPort(ingress.host(), ingress.port());
-            HostPort nodePort = new HostPort(viaNodePort.host(), viaNodePort.port());
-            HostPort app = new HostPort(viaNodePort.host(), ports.appNodePort());
-            String status = (ingress.path() == IngressAddress.Path.LOAD_BALANCER
-                    ? new HostPort(ingress.host(), ports.statusPort())
-                    : new HostPort(viaNodePort.host(), ports.statusNodePort())).url() + "/healthz/ready";
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("MESHBED_MODE", "cluster");
-            env.put("MESHBED_NAME", o.name());
-            env.put("MESHBED_VERSION", project.version());
-            env.put("KUBECONFIG", kubeconfig);
-            env.put("KUBE_CONTEXT", config.getCurrentContext() == null ? "" : config.getCurrentContext().getName());
-            env.put("IMAGE_REGISTRY", registry ? o.imageRegistry() : "");
-            env.put("MESHBED_CREATED", String.join(",", created));
-            putEdge(env, ingress, gateway, nodePort, app, status);
+            String node = viaNodePort.host();
+            HostPort gateway = source.fromHere(ingress.host(), ingress.port(),
+                    ingress.path() == IngressAddress.Path.LOAD_BALANCER ? "the load balancer's port"
+                            : "the gateway's nodePort");
+            HostPort nodePort = ingress.path() == IngressAddress.Path.NODE_PORT ? gateway
+                    : source.fromHere(node, ports.http2NodePort(), "the gateway's nodePort");
+            HostPort app = source.fromHere(node, ports.appNodePort(), "the app's nodePort");
+            HostPort status = ingress.path() == IngressAddress.Path.LOAD_BALANCER && !(source instanceof K3sSource)
+                    ? source.fromHere(ingress.host(), ports.statusPort(), "the status port")
+                    : source.fromHere(node, ports.statusNodePort(), "the status-port nodePort");
+            putEdge(env, ingress, gateway, nodePort, app, status.url() + "/healthz/ready");
             env.put("INGRESS_NODE", nodeName(obs));
-            probeEdge(gateway, nodePort, app, false, o.edgeWait());
+            probeEdge(gateway, nodePort, app, source.edgeMustAnswer(), o.edgeWait());
             TestbedEnv written = TestbedEnv.of(env);
             written.write(envFile(o.name()), header(o));
-            summary(o, ingress, gateway, nodePort, app, Path.of(kubeconfig.split(File.pathSeparator)[0]), t0);
-            return new UpResult(written, envFile(o.name()), Path.of(kubeconfig.split(File.pathSeparator)[0]), ingress,
-                    gateway, nodePort, app, status, null);
+            summary(o, ingress, gateway, nodePort, app, started.kubeconfig(), t0);
+            return new UpResult(written, envFile(o.name()), started.kubeconfig(), ingress, gateway, nodePort, app,
+                    status.url() + "/healthz/ready", source instanceof K3sSource k ? k.container() : null);
         }
     }
 
@@ -340,17 +277,35 @@ public final class Testbed {
         }
     }
 
-    /** The node Ready and the default ServiceAccount there: pods can be scheduled and admitted. */
-    private void awaitNode(KubernetesClient client) {
+    /**
+     * The node Ready and the default ServiceAccount there: pods can be scheduled and admitted.
+     * Progress every 10 s; a timeout says what the node reports and what the source knows
+     * (a component that died, the last lines of its log).
+     */
+    private void awaitNode(KubernetesClient client, ClusterSource source) {
         long t = System.nanoTime();
+        String[] last = {"no node registered yet"};
+        long[] lastNote = {System.nanoTime()};
         try {
-            await("node ready").atMost(Duration.ofMinutes(2)).pollDelay(Duration.ZERO)
+            await("node ready").atMost(Duration.ofMinutes(3)).pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(500))
                     .ignoreExceptionsMatching(e -> e instanceof KubernetesClientException)
-                    .until(() -> client.nodes().list().getItems().stream().anyMatch(Testbed::ready)
-                            && client.serviceAccounts().inNamespace("default").withName("default").get() != null);
+                    .until(() -> {
+                        source.checkAlive();
+                        List<Node> nodes = client.nodes().list().getItems();
+                        if (!nodes.isEmpty()) {
+                            last[0] = Rollouts.nodeConditions(nodes);
+                        }
+                        if (System.nanoTime() - lastNote[0] > Duration.ofSeconds(10).toNanos()) {
+                            out.printf("  waiting for the node (%d s): %s%n", secondsSince(t), last[0]);
+                            lastNote[0] = System.nanoTime();
+                        }
+                        return nodes.stream().anyMatch(Testbed::ready)
+                                && client.serviceAccounts().inNamespace("default").withName("default").get() != null;
+                    });
         } catch (ConditionTimeoutException e) {
-            throw new TestbedException("the k3s node did not become Ready within 2 min", TestbedException.FAILED);
+            throw new TestbedException("the node did not become Ready within 3 min: " + last[0] + source.diagnosis(),
+                    TestbedException.FAILED);
         }
         out.printf("  node ready (%d s)%n", secondsSince(t));
     }
@@ -365,7 +320,8 @@ public final class Testbed {
      * exists already is left as it is (Istio's own CRDs stay Istio's); {@code created} collects
      * what this run created, for {@code down}.
      */
-    void deploy(KubernetesClient client, Manifests.Plan plan, UpOptions o, List<String> created) {
+    void deploy(KubernetesClient client, Manifests.Plan plan, UpOptions o, List<String> created,
+            java.util.function.Supplier<String> diagnosis) {
         long t = System.nanoTime();
         out.println("applying manifests/ (" + String.join(", ", Manifests.FOLDERS) + ") ...");
         Applier applier = new Applier(client, plan.crds(), out);
@@ -396,7 +352,7 @@ public final class Testbed {
         plan.resources().forEach(applier::apply);
         out.printf("  applied (%d s); waiting for the rollouts (up to %d s) ...%n", secondsSince(t),
                 o.rolloutTimeout().toSeconds());
-        Rollouts.await(client, plan.deployments(), o.rolloutTimeout(), out);
+        Rollouts.await(client, plan.deployments(), o.rolloutTimeout(), out, diagnosis);
         out.printf("  rolled out (%d s)%n", secondsSince(t));
     }
 
@@ -406,7 +362,7 @@ public final class Testbed {
     }
 
     /** Istio's procedure, waiting up to {@link UpOptions#effectiveLbWait()} for a load balancer to answer. */
-    IngressAddress resolveEdge(KubernetesClient client, UpOptions o) {
+    IngressAddress resolveEdge(KubernetesClient client, UpOptions o, ClusterSource source) {
         Duration wait = o.effectiveLbWait();
         long t = System.nanoTime();
         out.println("resolving the ingress address (Istio's \"Determining the ingress IP and ports\") ...");
@@ -428,11 +384,7 @@ public final class Testbed {
                     IngressResolver.HTTP_PORT_NAME);
         }
         if (address.path() == IngressAddress.Path.NODE_PORT && isLb) {
-            String context = o.target() == Target.K3S
-                    ? (o.loadBalancer() ? " although ServiceLB is on (kubectl -n kube-system get pods: are the svclb "
-                            + "pods running? a port taken on the node keeps them pending)"
-                            : ": k3s runs with --disable=servicelb, as minikube has no load balancer")
-                    : "";
+            String context = source.pendingContext(o.loadBalancer());
             address = new IngressAddress(address.path(), address.host(), address.port(),
                     address.reason() + " [looked for " + secondsSince(t) + " s" + context + "]");
         }
@@ -440,15 +392,6 @@ public final class Testbed {
                 : "NodePort", address.reason());
         out.printf("  INGRESS_HOST=%s INGRESS_PORT=%d (in the cluster's terms)%n", address.host(), address.port());
         return address;
-    }
-
-    private static HostPort published(K3sContainer k3s, int containerPort, String what) {
-        try {
-            return new HostPort("127.0.0.1", k3s.getMappedPort(containerPort));
-        } catch (IllegalArgumentException e) {
-            throw new TestbedException(what + " " + containerPort + " is not published by the k3s container",
-                    TestbedException.FAILED);
-        }
     }
 
     private static void putEdge(Map<String, String> env, IngressAddress ingress, HostPort gateway, HostPort nodePort,
@@ -540,75 +483,46 @@ public final class Testbed {
 
     // ---- down --------------------------------------------------------------------------------
 
+    /** The source that manages a testbed's cluster after {@code up}: by testbed.env's mode. */
+    private ClusterSource sourceOf(String mode) {
+        UpOptions o = UpOptions.k3s();
+        return switch (mode) {
+            case "kube" -> new KubeSource(project, out, o.withTarget(Target.KUBE));
+            case "cluster" -> KubeconfigSource.fromEnvironment(project, out, o.withCluster(null));
+            default -> new K3sSource(project, out, o);
+        };
+    }
+
     /**
-     * Removes what {@code up} started: k3s, the containers labelled {@value K3sNode#LABEL}={@code name}
-     * (all testbeds' with {@code all}), found through Docker whether or not {@code up} finished;
-     * an existing cluster, the resources {@code up} applied. Nothing to remove is not an error.
+     * Removes what {@code up} started, by testbed.env's mode; without the file (a crash, or a
+     * removed target/), whatever of a testbed named {@code name} is found on this machine: a
+     * kube node's processes and namespaces, k3s containers by label. {@code all}: every
+     * testbed's. Nothing to remove is not an error.
      */
     public void down(String name, boolean all) {
-        Path envFile = envFile(name);
-        Optional<TestbedEnv> env = TestbedEnv.read(envFile);
-        if (!all && env.isPresent() && "cluster".equals(env.get().get("MESHBED_MODE").orElse(""))) {
-            downCluster(name, env.get());
+        if (all) {
+            new KubeSource(project, out, UpOptions.k3s().withTarget(Target.KUBE)).downAll();
+            new K3sSource(project, out, UpOptions.k3s()).down(null, Optional.empty());
             deleteState(project.stateDir(name));
             return;
         }
-        List<String> problems = DockerAccess.environmentProblems();
-        if (!problems.isEmpty()) {
-            throw new TestbedException(String.join("; ", problems), TestbedException.MISSING);
-        }
-        DockerClient docker;
-        try {
-            docker = DockerAccess.client(DockerAccess.ANSWER_TIMEOUT);
-        } catch (TestbedException e) {
-            if (env.isPresent()) {
-                throw new TestbedException(e.getMessage() + "; cannot remove k3s container "
-                        + env.get().get("K3S_CONTAINER").orElse("?"), TestbedException.MISSING);
-            }
-            out.println("nothing to remove: " + e.getMessage() + ", and there is no " + project.show(envFile));
-            return;
-        }
-        List<Container> found = K3sNode.find(docker, all ? null : name);
-        for (Container c : found) {
-            boolean removed = K3sNode.remove(docker, c.getId());
-            out.printf("%s k3s container %s (testbed '%s', %s, %s)%n", removed ? "removed" : "already gone:",
-                    c.getId().substring(0, 12), c.getLabels().get(K3sNode.LABEL), c.getImage(), c.getStatus());
-            if (all) {
-                deleteState(project.stateDir(c.getLabels().get(K3sNode.LABEL)));
+        Optional<TestbedEnv> env = TestbedEnv.read(envFile(name));
+        Optional<String> mode = env.flatMap(e -> e.get("MESHBED_MODE"));
+        if (mode.isPresent()) {
+            sourceOf(mode.get()).down(name, env);
+        } else {
+            KubeSource kube = new KubeSource(project, out, UpOptions.k3s().withTarget(Target.KUBE));
+            if (kube.present(name)) {
+                kube.down(name, env);
+            } else {
+                new K3sSource(project, out, UpOptions.k3s()).down(name, env);
             }
         }
-        if (found.isEmpty()) {
-            out.println("nothing to remove: no container labelled " + K3sNode.LABEL + (all ? "" : "=" + name));
-        }
-        boolean hadState = Files.exists(project.stateDir(name));
+        boolean hadState = Files.exists(project.stateDir(name).resolve(TestbedEnv.FILE_NAME));
         deleteState(project.stateDir(name));
-        if (hadState && found.isEmpty()) {
+        if (hadState && mode.isEmpty()) {
             out.println("removed the state left in " + project.show(project.stateDir(name)));
         }
-    }
-
-    private void downCluster(String name, TestbedEnv env) {
-        Config config = kubeconfigConfig(env);
-        Manifests.Plan plan = Manifests.plan(project, Manifests.Images.local(project));
-        List<String> created = List.of(env.get("MESHBED_CREATED").orElse("").split(","));
-        out.printf("removing testbed '%s' from %s ...%n", name, config.getMasterUrl());
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(withTimeouts(config)).build()) {
-            Applier applier = new Applier(client, plan.crds(), out);
-            List<HasMetadata> resources = new ArrayList<>(plan.resources());
-            java.util.Collections.reverse(resources);
-            resources.forEach(applier::delete);
-            for (CustomResourceDefinition crd : plan.crds()) {
-                if (created.contains("CustomResourceDefinition/" + crd.getMetadata().getName())) {
-                    applier.delete(crd);
-                }
-            }
-            for (Namespace ns : plan.namespaces()) {
-                if (created.contains("Namespace/" + ns.getMetadata().getName())) {
-                    applier.delete(ns);
-                }
-            }
-        }
-        out.println("removed.");
     }
 
     // ---- status ------------------------------------------------------------------------------
@@ -617,48 +531,23 @@ public final class Testbed {
     public boolean status(String name) {
         Path envFile = envFile(name);
         Optional<TestbedEnv> env = TestbedEnv.read(envFile);
-        boolean cluster = env.isPresent() && "cluster".equals(env.get().get("MESHBED_MODE").orElse(""));
-        boolean running = cluster;
-        if (!cluster) {
-            List<String> problems = DockerAccess.environmentProblems();
-            if (!problems.isEmpty()) {
-                throw new TestbedException(String.join("; ", problems), TestbedException.MISSING);
-            }
-            DockerClient docker;
-            try {
-                docker = DockerAccess.client(DockerAccess.ANSWER_TIMEOUT);
-            } catch (TestbedException e) {
-                out.println("testbed '" + name + "': unknown -- " + e.getMessage());
-                return false;
-            }
-            List<Container> found = K3sNode.find(docker, name);
-            if (found.isEmpty()) {
-                out.printf("testbed '%s': not running (no container labelled %s=%s)%s%n", name, K3sNode.LABEL, name,
-                        env.isPresent() ? "; " + project.show(envFile) + " is left from an earlier run (make down "
-                                + "tidies it)" : "");
-                return false;
-            }
-            for (Container c : found) {
-                out.printf("testbed '%s': k3s container %s, %s (%s), image %s, ServiceLB %s%n", name,
-                        c.getId().substring(0, 12), c.getState(), c.getStatus(), c.getImage(),
-                        c.getLabels().getOrDefault(K3sNode.LB_LABEL, "?"));
-                out.printf("  published: %s%n", K3sNode.describePorts(c));
-                running |= "running".equals(c.getState());
-            }
-            if (!running) {
-                out.println("  the container is not running (stopped by a restart?): make down, then make up");
-                return false;
-            }
-            if (env.isEmpty()) {
-                out.println("  no " + project.show(envFile) + ": up did not get far (make down, then make up)");
-                return true;
-            }
+        Optional<String> mode = env.flatMap(e -> e.get("MESHBED_MODE"));
+        ClusterSource source;
+        if (mode.isPresent()) {
+            source = sourceOf(mode.get());
+        } else {
+            KubeSource kube = new KubeSource(project, out, UpOptions.k3s().withTarget(Target.KUBE));
+            source = kube.present(name) ? kube : new K3sSource(project, out, UpOptions.k3s());
+        }
+        if (!source.status(name, env)) {
+            return false;
+        }
+        if (env.isEmpty()) {
+            out.println("  no " + project.show(envFile) + ": up did not get far (make down, then make up)");
+            return true;
         }
         TestbedEnv e = env.orElseThrow();
         try (KubernetesClient client = client(e)) {
-            if (cluster) {
-                out.printf("testbed '%s' on the cluster at %s%n", name, client.getMasterUrl());
-            }
             out.println("  deployments: " + Rollouts.state(client,
                     Manifests.plan(project, Manifests.Images.local(project)).deployments()).line());
             Service svc = client.services().inNamespace(EdgePorts.GATEWAY_NAMESPACE)
@@ -764,7 +653,7 @@ public final class Testbed {
                 .withRequestRetryBackoffLimit(1).build();
     }
 
-    private static void writePrivate(Path file, String text) {
+    static void writePrivate(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, text, StandardCharsets.UTF_8);
@@ -778,7 +667,7 @@ public final class Testbed {
         }
     }
 
-    private static void deleteState(Path stateDir) {
+    static void deleteState(Path stateDir) {
         try {
             Files.deleteIfExists(stateDir.resolve(TestbedEnv.FILE_NAME));
             Files.deleteIfExists(stateDir.resolve("kubeconfig.yaml"));

@@ -96,14 +96,20 @@ public final class TestbedMain implements Callable<Integer> {
         @CommandLine.ParentCommand
         TestbedMain parent;
 
-        @Option(names = "--cluster", paramLabel = "k3s|kubeconfig", defaultValue = "k3s",
-                description = "k3s: a k3s node in Docker (default); kubeconfig: the cluster KUBECONFIG names.")
+        @Option(names = "--cluster", paramLabel = "k3s|kube|kubeconfig", defaultValue = "k3s",
+                description = "k3s: a k3s node in Docker (default); kube: the one-node Kubernetes built from its Go "
+                        + "modules, on this host (Linux, root); kubeconfig: the cluster KUBECONFIG names.")
         String cluster;
 
-        @Option(names = "--lb", paramLabel = "on|off", defaultValue = "on",
-                description = "k3s: ServiceLB on (default), or off (--disable=servicelb: the LoadBalancer stays "
-                        + "pending, clients use a node address and nodePort 31380).")
+        @Option(names = "--lb", paramLabel = "on|off",
+                description = "k3s: ServiceLB on (the default), or off (--disable=servicelb); kube: MetalLB's "
+                        + "controller on, or off (the default). Off: the LoadBalancer stays pending, clients use a "
+                        + "node address and nodePort 31380.")
         String lb;
+
+        @Option(names = "--kube-binary", paramLabel = "FILE",
+                description = "kube: the multi-call Kubernetes binary (scripts/kube-build.sh prints its path).")
+        Path kubeBinary;
 
         @Option(names = "--k3s-image", paramLabel = "IMAGE", defaultValue = K3sNode.DEFAULT_IMAGE,
                 description = "The k3s image, present in the local Docker engine (default: ${DEFAULT-VALUE}).")
@@ -126,21 +132,28 @@ public final class TestbedMain implements Callable<Integer> {
         public Integer call() {
             Testbed.UpOptions o = Testbed.UpOptions.k3s().withName(parent.name).withK3sImage(k3sImage)
                     .withRolloutTimeout(Duration.ofSeconds(rolloutTimeout));
-            o = switch (lb.toLowerCase(java.util.Locale.ROOT)) {
-                case "on", "true", "1" -> o.withLoadBalancer(true);
-                case "off", "false", "0" -> o.withLoadBalancer(false);
-                default -> throw new TestbedException("--lb: " + lb + " (expected: on or off)", TestbedException.USAGE);
-            };
             switch (cluster.toLowerCase(java.util.Locale.ROOT)) {
-                case "k3s" -> {
+                case "k3s", "kube" -> {
                     if (imageRegistry != null && !imageRegistry.isBlank()) {
-                        throw new TestbedException("--image-registry: only with --cluster kubeconfig (k3s imports the "
-                                + "tarballs)", TestbedException.USAGE);
+                        throw new TestbedException("--image-registry: only with --cluster kubeconfig (" + cluster
+                                + " imports the tarballs)", TestbedException.USAGE);
+                    }
+                    if ("kube".equalsIgnoreCase(cluster)) {
+                        o = Testbed.UpOptions.kube(kubeBinary == null ? null : kubeBinary.toAbsolutePath())
+                                .withName(parent.name).withRolloutTimeout(Duration.ofSeconds(rolloutTimeout));
                     }
                 }
                 case "kubeconfig" -> o = o.withCluster(imageRegistry);
-                default -> throw new TestbedException("--cluster: " + cluster + " (expected: k3s or kubeconfig)",
+                default -> throw new TestbedException("--cluster: " + cluster + " (expected: k3s, kube or kubeconfig)",
                         TestbedException.USAGE);
+            }
+            if (lb != null) {
+                o = switch (lb.toLowerCase(java.util.Locale.ROOT)) {
+                    case "on", "true", "1" -> o.withLoadBalancer(true);
+                    case "off", "false", "0" -> o.withLoadBalancer(false);
+                    default -> throw new TestbedException("--lb: " + lb + " (expected: on or off)",
+                            TestbedException.USAGE);
+                };
             }
             if (lbWait != null) {
                 o = o.withLbWait(Duration.ofSeconds(lbWait));
@@ -153,7 +166,7 @@ public final class TestbedMain implements Callable<Integer> {
             try {
                 testbed.up(o);
             } catch (TestbedException e) {
-                if (e.exitCode() == TestbedException.FAILED && o.target() == Testbed.Target.K3S) {
+                if (e.exitCode() == TestbedException.FAILED && o.target() != Testbed.Target.KUBECONFIG) {
                     throw new TestbedException(e.getMessage() + "\nThe cluster is left as it is for a look (make "
                             + "status; KUBECONFIG=" + testbed.envFile(o.name()).resolveSibling("kubeconfig.yaml")
                             + " kubectl get pods -A); make down removes it.", e.exitCode());
