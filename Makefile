@@ -10,9 +10,12 @@ help: ## this list
 build: ## the runnable jars: gateway/target/gateway.jar, sample-apps/target/sample-app.jar
 	$(MVN) -DskipTests package
 
-test: ## every test tier that can run here (unit, integration; images where Docker answers; k3s where its image is present)
-	@if timeout 20 docker info >/dev/null 2>&1; then MVN="$(MVN)" scripts/images.sh; \
+test: ## every test tier that can run here (unit, integration; images where Docker answers; the real cluster on Linux as root with Go; k3s where its image is present)
+	@if scripts/lib.sh docker_answers 20; then MVN="$(MVN)" scripts/images.sh; \
 	else echo "test: no Docker engine answers: images not built, the image suite skips"; fi
+	@if [ "$$(uname -s)" = Linux ] && [ "$$(id -u)" = 0 ] && command -v go >/dev/null; then \
+	  scripts/kube-build.sh >/dev/null || exit 1; \
+	else echo "test: the real-cluster tier skips: it needs Linux, root and Go 1.24+ (to build Kubernetes from its modules)"; fi
 	$(MVN) verify
 
 demo: ## local mode: v1, v2 and the gateway on 127.0.0.1, EdgeSplit through it (Gatling), the verdict and the report (KEEP=1)
@@ -36,7 +39,7 @@ images: ## container images meshbed/gateway and meshbed/sample-app (Jib): */targ
 base-image: ## a local Java 17 base image (meshbed/base-jre:17) for machines without registry access
 	scripts/base-image.sh
 
-up: ## the cluster testbed: k3s in Docker (LB=off: no ServiceLB; K3S_IMAGE=rancher/k3s:<tag>), or CLUSTER=kubeconfig [IMAGE_REGISTRY=host[:port][/path]]
+up: ## the cluster testbed: k3s in Docker (LB=off: no ServiceLB; K3S_IMAGE=rancher/k3s:<tag>), CLUSTER=kube (built from modules, on this host; LB=on: MetalLB), or CLUSTER=kubeconfig [IMAGE_REGISTRY=...]
 	scripts/testbed.sh up
 
 down: ## remove what `make up` started (ALL=1: every testbed)

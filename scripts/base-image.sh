@@ -7,7 +7,8 @@
 #   scripts/base-image.sh && BASE_IMAGE=docker://meshbed/base-jre:17 scripts/images.sh
 #
 # Idempotent: does nothing when the image exists (FORCE=1 rebuilds it). Needs a Docker engine and a
-# JDK 17 with jmods (on Debian, openjdk-17-jdk-headless: installed with apt-get when run as root).
+# JDK 17 with jmods (on Debian, openjdk-17-jdk-headless: installed with apt-get when run as root);
+# builds on Linux only (it copies this machine's glibc), says so elsewhere (e.g. macOS) and stops.
 # Settings (environment): BASE_IMAGE=docker://NAME names the image (default meshbed/base-jre:17);
 # JDK17_HOME points at the JDK to link from (found under /usr/lib/jvm otherwise); FORCE=1.
 #
@@ -19,6 +20,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 DEFAULT_NAME=meshbed/base-jre:17
 case ${BASE_IMAGE:-} in
   docker://*) NAME=${BASE_IMAGE#docker://} ;;
@@ -36,20 +39,22 @@ say() { printf '\033[1mbase-image:\033[0m %s\n' "$*"; }
 die() { printf 'base-image: %s\n' "$*" >&2; exit 1; }
 
 command -v docker >/dev/null || die "the docker command is not installed (Debian: apt-get install docker.io, then start dockerd)"
-timeout 20 docker info >/dev/null 2>&1 \
+with_timeout 20 docker info >/dev/null 2>&1 \
   || die "no Docker engine answers ('docker info' failed or took over 20 s): start dockerd, or check DOCKER_HOST and your access to the socket"
 
 if [[ ${FORCE:-0} != 1 ]] && docker image inspect "$NAME" >/dev/null 2>&1; then
   say "$NAME is already in Docker ($(docker image inspect -f '{{.Id}}' "$NAME" | cut -c1-19), $(($(docker image inspect -f '{{.Size}}' "$NAME") / 1000000)) MB): nothing to do (FORCE=1 rebuilds it)"
   exit 0
 fi
+# The runtime and its libraries come from this machine (a Linux JDK, glibc, ldd): not from macOS's.
+[[ $(uname -s) == Linux ]] || die "builds the image from this machine's JDK and glibc, so it runs on Linux only (this is $(uname -s)): run it on a Linux machine, or use a base image from a registry (BASE_IMAGE)"
 
 is_jdk17() { # dir: a JDK 17 with jmods
   [[ -f $1/release && -f $1/jmods/java.base.jmod && -x $1/bin/jlink ]] && grep -q '^JAVA_VERSION="17[."]' "$1/release"
 }
 find_jdk17() {
   local dir javac_dir=""
-  command -v javac >/dev/null && javac_dir=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+  command -v javac >/dev/null && javac_dir=$(dirname "$(dirname "$(real_path "$(command -v javac)")")")
   for dir in "${JDK17_HOME:-}" "${JAVA_HOME:-}" "$javac_dir" /usr/lib/jvm/*; do
     [[ -n $dir ]] && is_jdk17 "$dir" && { echo "$dir"; return 0; }
   done
@@ -92,24 +97,26 @@ rm -f "$JRE/lib/server/classes_nocoops.jsa"
 # The shared libraries: whatever ldd resolves for the runtime's binaries, and the glibc pieces that
 # Netty's extracted epoll and io_uring libraries link against. Each goes where ldd found it, as a
 # regular file (no symlinks into the host's layout).
-mapfile -t elves < <(find "$JRE/bin" "$JRE/lib" -type f \( -path '*/bin/*' -o -name '*.so' \))
-ldd_out=$(for f in "${elves[@]}"; do ldd "$f" 2>&1 || true; done)
+elves=()
+while IFS= read -r f; do elves+=("$f"); done < <(find "$JRE/bin" "$JRE/lib" -type f \( -path '*/bin/*' -o -name '*.so' \))
+ldd_out=$(for f in ${elves[@]+"${elves[@]}"}; do ldd "$f" 2>&1 || true; done)
 missing=$(awk '/=> not found/ && $1 != "libjvm.so" { print $1 }' <<<"$ldd_out" | sort -u)
 [[ -z $missing ]] || die "ldd cannot resolve $(echo "$missing" | tr '\n' ' ')for the runtime: install the packages that provide them"
-mapfile -t libs < <(awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /\/opt\/java\// && index($3, "'"$WORK"'") != 1 { print $3 }' <<<"$ldd_out" | sort -u)
+libs=()
+while IFS= read -r lib; do libs+=("$lib"); done < <(awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /\/opt\/java\// && index($3, "'"$WORK"'") != 1 { print $3 }' <<<"$ldd_out" | sort -u)
 interp=$(awk '$1 ~ /^\/.*ld-linux/ { print $1 }' <<<"$ldd_out" | sort -u | head -1)
 [[ -n $interp ]] || die "ldd named no dynamic loader (ld-linux) for $JRE/bin/java"
-libc=$(printf '%s\n' "${libs[@]}" | grep '/libc\.so\.6$' | head -1)
+libc=$(printf '%s\n' ${libs[@]+"${libs[@]}"} | grep '/libc\.so\.6$' | head -1)
 [[ -n $libc ]] || die "ldd named no libc.so.6 for the runtime"
 for extra in libdl.so.2 librt.so.1 libpthread.so.0 libresolv.so.2 libnss_files.so.2 libnss_dns.so.2; do
   [[ -e $(dirname "$libc")/$extra ]] && libs+=("$(dirname "$libc")/$extra")
 done
-for lib in "${libs[@]}" "$interp"; do
+for lib in ${libs[@]+"${libs[@]}"} "$interp"; do
   mkdir -p "$FS$(dirname "$lib")"
   cp -L "$lib" "$FS$lib"
 done
 chmod 755 "$FS$interp" "$JRE/bin/"*
-chmod 644 "${libs[@]/#/$FS}"
+chmod 644 ${libs[@]+"${libs[@]/#/$FS}"}
 
 mkdir -p "$FS/etc" "$FS/tmp" "$FS/home/nonroot"
 chmod 1777 "$FS/tmp"
@@ -121,7 +128,7 @@ cat >"$FS/etc/meshbed-base-image" <<EOF
 meshbed base image $NAME, built by scripts/base-image.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)
 java: $("$JRE/bin/java" -version 2>&1 | head -1)
 modules: $MODULES
-libraries: $(printf '%s ' "${libs[@]}" "$interp")
+libraries: $(printf '%s ' ${libs[@]+"${libs[@]}"} "$interp")
 EOF
 
 # Everything owned by root, nonroot's home by nonroot; no root rights needed for that.

@@ -8,6 +8,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 
 started=0
@@ -18,6 +20,7 @@ else
   "$ROOT/scripts/local.sh" up
   started=1
 fi
+# shellcheck disable=SC2317 # reached: the EXIT trap below calls it (shellcheck 0.9 does not see that)
 cleanup() {
   if ((started)) && [[ ${KEEP:-0} != 1 ]]; then "$ROOT/scripts/local.sh" down >/dev/null; fi
 }
@@ -40,6 +43,6 @@ latest=$ROOT/loadtests/target/gatling/latest
 if ((rc != 2)) && [[ -f $latest/verdict.txt ]]; then
   echo
   cat "$latest/verdict.txt"
-  echo "report: $(readlink -f "$latest")/index.html"
+  echo "report: $(real_path "$latest")/index.html"
 fi
 exit "$rc"

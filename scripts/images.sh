@@ -18,6 +18,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 LOCAL_BASE=meshbed/base-jre:17
 DEFAULT_BASE=eclipse-temurin:17-jre
 read -r -a MVN_CMD <<<"${MVN:-mvn -B -q}"
@@ -34,7 +36,7 @@ VERSION=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head 
 [[ -n $VERSION ]] || die "cannot read the project version from $ROOT/pom.xml"
 
 docker_answers=0
-if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then
+if docker_answers 20; then
   docker_answers=1
 fi
 load=$docker_answers
@@ -59,7 +61,7 @@ case $BASE in
     ;;
   *)
     registry=$(registry_of "$BASE")
-    if ! timeout 10 getent hosts "$registry" >/dev/null 2>&1; then
+    if ! resolves "$registry"; then
       if [[ -z ${BASE_IMAGE:-} ]] && has_image "$LOCAL_BASE"; then
         say "$registry does not resolve (no registry access): using the local base image $LOCAL_BASE instead of $BASE"
         BASE=docker://$LOCAL_BASE
@@ -81,7 +83,9 @@ else
 fi
 old_ids=()
 for image in "${IMAGES[@]}"; do
-  old_ids+=("$( ((load)) && docker image inspect -f '{{.Id}}' "$image:$VERSION" 2>/dev/null || true)")
+  old_id=""
+  if ((load)); then old_id=$(docker image inspect -f '{{.Id}}' "$image:$VERSION" 2>/dev/null || true); fi
+  old_ids+=("$old_id")
 done
 
 say "building ${IMAGES[*]/%/:$VERSION} on $BASE ($where)"
@@ -102,7 +106,7 @@ say "built in $((SECONDS - started)) s"
 for i in "${!MODULES[@]}"; do
   tar=$ROOT/${MODULES[i]}/target/jib-image.tar
   [[ -f $tar ]] || die "Jib wrote no $tar (log: $LOG)"
-  line="  ${IMAGES[i]}:$VERSION  tarball ${tar#"$ROOT"/} ($(($(stat -c %s "$tar") / 1000000)) MB)"
+  line="  ${IMAGES[i]}:$VERSION  tarball ${tar#"$ROOT"/} ($(($(wc -c <"$tar") / 1000000)) MB)"
   if ((load)); then
     id=$(docker image inspect -f '{{.Id}}' "${IMAGES[i]}:$VERSION") || die "${IMAGES[i]}:$VERSION is not in Docker after jib:dockerBuild (log: $LOG)"
     line+=", in Docker as ${id:7:12} ($(($(docker image inspect -f '{{.Size}}' "${IMAGES[i]}:$VERSION") / 1000000)) MB)"

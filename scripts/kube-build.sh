@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
+# linux-only: the cluster it builds runs on Linux only (CLUSTER=kube); it uses flock and sha256sum.
 # The one-node Kubernetes of `make up CLUSTER=kube`, built from its Go modules (kube/): one
 # multi-call binary (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
-# kube-proxy, kubectl, kubeadm) and the pods' sandbox program (pause), both static.
+# kube-proxy, kubectl, kubeadm) and the pods' sandbox program (pause), both static; and, for LB=on,
+# MetalLB's controller from MetalLB's own module (its go.mod and go.sum, at METALLB_VERSION) with
+# that module's manifest (config/manifests/metallb-native.yaml) beside it.
 #
 #   scripts/kube-build.sh            build unless the cache holds this build; print the binary's path last
-#   scripts/kube-build.sh --check    exit 0 when the cache holds it (nothing is built), 1 when not
+#   scripts/kube-build.sh --check    print the binary's path and exit 0 when the cache holds it (nothing
+#                                    is built); exit 1 when not
 #   scripts/kube-build.sh --pin      regenerate kube/go.mod's replace block from k8s.io/kubernetes' go.mod
 #
 # Reproducible: versions pinned in kube/go.mod and go.sum (never `go get -u`), -trimpath, no VCS
@@ -24,8 +28,11 @@ die() { printf 'kube-build: %s\n' "$1" >&2; exit "${2:-1}"; }
 
 command -v go >/dev/null || die "the Go toolchain is missing (Go 1.24 or newer; on Debian: the golang-go package is too old, use go.dev/dl or your distribution's newer one)" 3
 GOVERSION=$(go env GOVERSION)
-[[ $GOVERSION =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 24)) || die "Go $GOVERSION is too old (expected: 1.24 or newer)" 3
+if ! [[ $GOVERSION =~ ^go1\.([0-9]+) ]] || ((BASH_REMATCH[1] < 24)); then
+  die "Go $GOVERSION is too old (expected: 1.24 or newer)" 3
+fi
 
+METALLB_VERSION=v0.15.2
 K8S_VERSION=$(sed -n 's/^\tk8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$MOD/go.mod" | head -1)
 STAGING_VERSION=v0.${K8S_VERSION#v1.}
 [[ $K8S_VERSION =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "cannot read k8s.io/kubernetes' version from $MOD/go.mod"
@@ -55,14 +62,15 @@ for p in $PKG $CLIENT_PKG; do
   LDFLAGS+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$K8S_MINOR"
   LDFLAGS+=" -X $p.gitCommit=$SOURCE_HASH -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
 done
-BUILD_FLAGS="-trimpath -buildvcs=false"
-KEY=$(printf '%s\n' "$SOURCE_HASH" "$GOVERSION" "$(go env GOARCH)" "$LDFLAGS" "$BUILD_FLAGS" | sha256sum | cut -c1-16)
+BUILD_FLAGS=(-trimpath -buildvcs=false)
+KEY=$(printf '%s\n' "$SOURCE_HASH" "$GOVERSION" "$(go env GOARCH)" "$LDFLAGS" "${BUILD_FLAGS[*]}" "$METALLB_VERSION" | sha256sum | cut -c1-16)
 OUT=$CACHE/kube/$K8S_VERSION-$KEY
 
-built() { [[ -x $OUT/meshbed-kube && -x $OUT/pause && -f $OUT/build.txt ]]; }
+built() { [[ -x $OUT/meshbed-kube && -x $OUT/pause && -x $OUT/metallb-controller && -f $OUT/build.txt ]]; }
 if [[ ${1:-} == --check ]]; then
-  built
-  exit
+  built || exit 1
+  echo "$OUT/meshbed-kube"
+  exit 0
 fi
 [[ -z ${1:-} ]] || die "unexpected argument '$1' (expected: nothing, --check or --pin)" 2
 
@@ -95,8 +103,16 @@ start=$(date +%s)
   cd "$MOD"
   go mod download
   say "modules ready ($(($(date +%s) - start)) s); compiling ..."
-  go build $BUILD_FLAGS -ldflags "$LDFLAGS" -o "$tmp/meshbed-kube" ./cmd/meshbed-kube
-  go build $BUILD_FLAGS -ldflags "-s -w -buildid=" -o "$tmp/pause" ./cmd/pause
+  go build "${BUILD_FLAGS[@]}" -ldflags "$LDFLAGS" -o "$tmp/meshbed-kube" ./cmd/meshbed-kube
+  go build "${BUILD_FLAGS[@]}" -ldflags "-s -w -buildid=" -o "$tmp/pause" ./cmd/pause
+  say "Kubernetes compiled ($(($(date +%s) - start)) s); MetalLB $METALLB_VERSION's controller ..."
+  # a module of its own, with its own pins: installed as its go.sum says, outside this module
+  (cd "$tmp" && GOFLAGS=-mod=readonly GOBIN="$tmp" go install "${BUILD_FLAGS[@]}" -ldflags "-s -w -buildid=" \
+    "go.universe.tf/metallb/controller@$METALLB_VERSION")
+  mv "$tmp/controller" "$tmp/metallb-controller"
+  cp "$GOMODCACHE/go.universe.tf/metallb@$METALLB_VERSION/config/manifests/metallb-native.yaml" "$tmp/"
+  chmod 644 "$tmp/metallb-native.yaml"
+  echo "$METALLB_VERSION" >"$tmp/metallb.version"
 ) || die "the build failed (see the lines above)"
 secs=$(($(date +%s) - start))
 ln -s meshbed-kube "$tmp/kubectl"
@@ -106,6 +122,7 @@ ln -s meshbed-kube "$tmp/kubectl"
   echo "built in ${secs} s"
   echo "sha256 $(sha256sum "$tmp/meshbed-kube" | cut -d' ' -f1)  meshbed-kube ($(du -m "$tmp/meshbed-kube" | cut -f1) MB)"
   echo "sha256 $(sha256sum "$tmp/pause" | cut -d' ' -f1)  pause"
+  echo "sha256 $(sha256sum "$tmp/metallb-controller" | cut -d' ' -f1)  metallb-controller (MetalLB $METALLB_VERSION)"
 } >"$tmp/build.txt"
 rm -rf "$OUT"
 chmod 755 "$tmp"

@@ -13,12 +13,14 @@
 #   TARGET       a base URL of your own (default: the running testbed)   MODE  local | cluster
 #   CONFIDENCE   of the verdict (0.99)  STEPS  shift's weights (100-0,90-10,50-50,0-100)
 #   REQUEST_PATH the path requested (/)
+#   NAME         the cluster testbed's name, as make up NAME=... took (meshbed)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RESULTS=$ROOT/loadtests/target/gatling
 
 die() { printf 'loadtest: %s\n' "$*" >&2; exit 2; }
+lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 
 case ${SCENARIO:-edge} in
   edge) SIM=EdgeSplit ;;
@@ -31,13 +33,14 @@ command -v mvn >/dev/null || die "maven is not installed"
 
 props=(-Dsimulation="$SIM" -Dloadtest.root="$ROOT" -Dloadtest.results="$RESULTS")
 for var in TARGET MODE WEIGHTS RATE DURATION MODEL USERS CONNECTIONS CONFIDENCE STEPS; do
-  [[ -n ${!var:-} ]] && props+=("-Dloadtest.${var,,}=${!var}")
+  [[ -n ${!var:-} ]] && props+=("-Dloadtest.$(lower "$var")=${!var}")
 done
 [[ -n ${REQUEST_PATH:-} ]] && props+=("-Dloadtest.path=$REQUEST_PATH")
+[[ -n ${NAME:-} ]] && props+=("-Dloadtest.testbed=$NAME")
 
-started=$(date +%s)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+since=$(mktemp) # the run's folder is newer than this file
+trap 'rm -f "$log" "$since"' EXIT
 # -pl loadtests -am: builds the modules the simulations use (tests skipped), then runs one
 set +e
 (cd "$ROOT" && mvn -B -Dstyle.color=never -pl loadtests -am verify -DskipTests -Djava.util.prefs.userRoot="$ROOT/loadtests/target/prefs" \
@@ -51,7 +54,7 @@ set -e
 if grep -q '^loadtest: ' "$log"; then
   exit 2 # the preflight said why, above; nothing was sent
 fi
-run=$(find "$RESULTS" -maxdepth 1 -type d -name "${SIM,,}-*" -newermt "@$((started - 1))" 2>/dev/null | sort | tail -n 1)
+run=$(find "$RESULTS" -maxdepth 1 -type d -name "$(lower "$SIM")-*" -newer "$since" 2>/dev/null | sort | tail -n 1)
 if [[ -z $run || ! -f $run/verdict.txt ]]; then
   grep -E '^\[ERROR\]' "$log" | head -n 20 >&2
   die "the run ended without a verdict (maven exit $rc)"

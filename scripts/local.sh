@@ -25,7 +25,7 @@ running() { # name: is the process of target/local/<name>.pid alive, and one run
   local f=$WORK/$1.pid pid
   [[ -f $f ]] || return 1
   pid=$(cat "$f")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -F "target/local/"
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && ps -ww -p "$pid" -o command= 2>/dev/null | grep -q -F "target/local/"
 }
 
 stop() {
@@ -38,7 +38,7 @@ stop() {
       pid=$(cat "$WORK/$name.pid")
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
       stopped=$((stopped + 1))
     fi
     rm -f "$WORK/$name.pid"
@@ -59,8 +59,20 @@ wait_for() { # name url
 start() { # name cmd...: in its own session, so that a Ctrl-C in the terminal does not reach it
   local name=$1
   shift
-  setsid "$@" >"$WORK/$name.log" 2>&1 </dev/null &
+  new_session "$@" >"$WORK/$name.log" 2>&1 </dev/null &
   echo $! >"$WORK/$name.pid"
+}
+
+# new_session CMD...: exec CMD as the leader of a new session, keeping this process's PID: setsid(1)
+# where it exists (Linux), perl's POSIX::setsid elsewhere (macOS has perl, not setsid); failing both,
+# CMD ignores the terminal's INT, QUIT and HUP
+new_session() {
+  if command -v setsid >/dev/null; then exec setsid "$@"
+  elif command -v perl >/dev/null; then exec perl -MPOSIX -e 'POSIX::setsid(); exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\n"' "$@"
+  else
+    trap '' INT QUIT HUP
+    exec "$@"
+  fi
 }
 
 up() {

@@ -2,6 +2,7 @@
 # make up | down | status | weights: the cluster testbed (testbed/, java -jar testbed/target/testbed.jar).
 #
 #   scripts/testbed.sh up      [LB=on|off] [K3S_IMAGE=rancher/k3s:<tag>] [NAME=meshbed]
+#   scripts/testbed.sh up      CLUSTER=kube [LB=off|on] [NAME=meshbed]      (Linux, as root)
 #   scripts/testbed.sh up      CLUSTER=kubeconfig [IMAGE_REGISTRY=host[:port][/path]] [PUSH=0]
 #   scripts/testbed.sh status  [NAME=...]
 #   scripts/testbed.sh weights W=90:10 | W=50-50 | W=100-0 | W=header   [NAME=...]
@@ -14,6 +15,10 @@
 #   launcher does not pull it), the image tarballs of `make images` imported into it, manifests/
 #   applied, rollouts awaited, the ingress address resolved as Istio's docs do (LoadBalancer, else
 #   node address and nodePort), target/testbed/testbed.env written; the cluster keeps running.
+# up CLUSTER=kube: the same on a one-node Kubernetes built from its Go modules (scripts/kube-build.sh,
+#   cached outside the clone) and started on this host in a network namespace of its own; no load
+#   balancer (EXTERNAL-IP stays <pending>, the edge is the node's address and nodePort 31380)
+#   unless LB=on (MetalLB's controller). down, status and weights find it by testbed.env.
 # up CLUSTER=kubeconfig: the same on the cluster KUBECONFIG names. With IMAGE_REGISTRY the images
 #   are pushed there first (docker, else skopeo; PUSH=0 skips it) and pulled by the cluster;
 #   without it the nodes must have meshbed/...:<version> already (kind load, minikube image load).
@@ -22,6 +27,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 JAR=$ROOT/testbed/target/testbed.jar
 
 say() { printf '\033[1mtestbed:\033[0m %s\n' "$*"; }
@@ -43,12 +50,17 @@ cluster=${CLUSTER:-k3s}
 case $cmd in
   weights) [[ -n ${W:-} ]] || die "weights needs W, e.g. make weights W=90:10 (or W=50-50, W=100-0, W=header)" 2 ;;
   up)
-    case $cluster in k3s | kubeconfig) ;; *) die "CLUSTER=$cluster (expected: k3s or kubeconfig)" 2 ;; esac
+    case $cluster in k3s | kube | kubeconfig) ;; *) die "CLUSTER=$cluster (expected: k3s, kube or kubeconfig)" 2 ;; esac
     case ${LB:-on} in on | off) ;; *) die "LB=$LB (expected: on or off)" 2 ;; esac
-    if [[ $cluster == k3s ]]; then
-      [[ -z ${IMAGE_REGISTRY:-} ]] || die "IMAGE_REGISTRY is for CLUSTER=kubeconfig (k3s imports the tarballs)" 2
+    if [[ $cluster == k3s || $cluster == kube ]]; then
+      [[ -z ${IMAGE_REGISTRY:-} ]] || die "IMAGE_REGISTRY is for CLUSTER=kubeconfig ($cluster imports the tarballs)" 2
     else
       [[ -n ${KUBECONFIG:-} || -f $HOME/.kube/config ]] || die "CLUSTER=kubeconfig: KUBECONFIG is not set and there is no ~/.kube/config" 3
+    fi
+    if [[ $cluster == kube ]]; then
+      # before anything is built: the cluster runs on this host, as root
+      [[ $(uname -s) == Linux ]] || die "CLUSTER=kube runs the cluster on this host, which needs Linux (this is $(uname -s)); use k3s in Docker (make up)" 3
+      [[ $(id -u) == 0 ]] || die "CLUSTER=kube needs root (it creates a network namespace, cgroups and mounts): sudo make up CLUSTER=kube" 3
     fi
     ;;
 esac
@@ -65,7 +77,7 @@ export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
 newer_than() {
   local file=$1
   shift
-  [[ ! -f $file ]] || [[ -n $(find "$@" -newer "$file" -type f -print -quit 2>/dev/null) ]]
+  [[ ! -f $file ]] || [[ -n $(find "$@" -newer "$file" -type f 2>/dev/null | head -n 1) ]]
 }
 
 if newer_than "$JAR" "$ROOT/testbed/src/main" "$ROOT/testbed/pom.xml" "$ROOT/pom.xml"; then
@@ -80,7 +92,7 @@ push() {
   local image=$1 registry=${2%/} tarball=$3 target
   target=$registry/$image
   [[ -f $tarball ]] || die "$tarball is missing (make images)"
-  if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then
+  if docker_answers 20; then
     docker load -i "$tarball" >/dev/null || die "docker load -i $tarball failed"
     docker tag "$image" "$target"
     docker push "$target" >/dev/null || die "docker push $target failed (docker login $registry? an insecure registry must be listed in the engine's insecure-registries)"
@@ -98,7 +110,7 @@ case $cmd in
   up)
     tarballs=("$ROOT/gateway/target/jib-image.tar" "$ROOT/sample-apps/target/jib-image.tar")
     need_images=0
-    if [[ $cluster == k3s || -n ${IMAGE_REGISTRY:-} && ${PUSH:-1} != 0 ]] && [[ ${IMAGES:-1} != 0 ]]; then
+    if [[ $cluster == k3s || $cluster == kube || -n ${IMAGE_REGISTRY:-} && ${PUSH:-1} != 0 ]] && [[ ${IMAGES:-1} != 0 ]]; then
       newer_than "${tarballs[0]}" "$ROOT/gateway/src/main" "$ROOT/gateway/pom.xml" && need_images=1
       newer_than "${tarballs[1]}" "$ROOT/sample-apps/src/main" "$ROOT/sample-apps/pom.xml" && need_images=1
     fi
@@ -110,6 +122,11 @@ case $cmd in
     if [[ $cluster == k3s ]]; then
       args+=(--lb "${LB:-on}")
       [[ -n ${K3S_IMAGE:-} ]] && args+=(--k3s-image "$K3S_IMAGE")
+    elif [[ $cluster == kube ]]; then
+      args+=(--lb "${LB:-off}")
+      # the binary from the cache, built first if it is not there (its progress on stderr; Go missing: exit 3)
+      kube_binary=$("$ROOT/scripts/kube-build.sh" | tail -n 1) || exit $?
+      args+=(--kube-binary "$kube_binary")
     else
       if [[ -n ${IMAGE_REGISTRY:-} ]]; then
         args+=(--image-registry "$IMAGE_REGISTRY")
@@ -122,16 +139,16 @@ case $cmd in
     fi
     [[ -n ${ROLLOUT_TIMEOUT:-} ]] && args+=(--rollout-timeout "$ROLLOUT_TIMEOUT")
     [[ -n ${LB_WAIT:-} ]] && args+=(--lb-wait "$LB_WAIT")
-    exec java -jar "$JAR" --root "$ROOT" up "${args[@]}"
+    exec java -jar "$JAR" --root "$ROOT" up ${args[@]+"${args[@]}"}
     ;;
   down)
     [[ ${ALL:-0} != 0 ]] && args+=(--all)
-    exec java -jar "$JAR" --root "$ROOT" down "${args[@]}"
+    exec java -jar "$JAR" --root "$ROOT" down ${args[@]+"${args[@]}"}
     ;;
   status)
-    exec java -jar "$JAR" --root "$ROOT" status "${args[@]}"
+    exec java -jar "$JAR" --root "$ROOT" status ${args[@]+"${args[@]}"}
     ;;
   weights)
-    exec java -jar "$JAR" --root "$ROOT" weights "${args[@]}" "$W"
+    exec java -jar "$JAR" --root "$ROOT" weights ${args[@]+"${args[@]}"} "$W"
     ;;
 esac

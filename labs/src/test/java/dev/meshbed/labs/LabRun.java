@@ -26,6 +26,12 @@ final class LabRun {
 
     static Result run(Lab lab, Lab.Section section, Path root, Duration timeout, Path log)
             throws IOException, InterruptedException {
+        return run(lab, section, root, timeout, log, Map.of());
+    }
+
+    /** As {@link #run(Lab, Lab.Section, Path, Duration, Path)}, with {@code extraEnv} added to the steps' environment. */
+    static Result run(Lab lab, Lab.Section section, Path root, Duration timeout, Path log, Map<String, String> extraEnv)
+            throws IOException, InterruptedException {
         StringBuilder script = new StringBuilder("exec 2>&1\nset -eo pipefail\ncd ").append(quote(root.toString())).append('\n');
         for (Lab.Step s : section.steps()) {
             script.append("echo '@@lab-step ").append(s.number()).append("@@'\n");
@@ -45,6 +51,7 @@ final class LabRun {
         env.remove("MFLAGS");
         env.remove("MAKELEVEL");
         env.put("TERM", "dumb");
+        env.putAll(extraEnv);
         Process p = pb.start();
         boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
         if (!done) {

@@ -14,6 +14,7 @@ import java.util.Optional;
  * <pre>
  *   TARGET       loadtest.target       base URL; default: the running testbed's edge (or its app NodePort)
  *   MODE         loadtest.mode         local | cluster; default: whichever testbed is running
+ *   NAME         loadtest.testbed      the cluster testbed's name (make up NAME=...); default meshbed
  *   WEIGHTS      loadtest.weights      expected split, v1=80,v2=20; default: read from the VirtualService
  *   RATE         loadtest.rate         users (requests) per second, open model; default 200
  *   DURATION     loadtest.duration     seconds; default 20 (40 for WeightShift)
@@ -37,7 +38,8 @@ public record LoadSettings(
         String steps,
         String path,
         Path root,
-        Path results) {
+        Path results,
+        String testbed) {
 
     public enum Model { OPEN, CLOSED }
 
@@ -87,8 +89,12 @@ public record LoadSettings(
         }
         Path root = Path.of(opt(p, "root").orElse(".")).toAbsolutePath().normalize();
         Path results = Path.of(opt(p, "results").orElse(root.resolve("loadtests/target/gatling").toString()));
+        String testbed = opt(p, "testbed").orElse(dev.meshbed.testbed.Project.DEFAULT_NAME);
+        if (!testbed.matches("[A-Za-z0-9][-A-Za-z0-9_.]{0,62}")) {
+            throw new LoadTestException("NAME: " + testbed + " (expected: a testbed name, like make up NAME=... took)");
+        }
         return new LoadSettings(target, mode, opt(p, "weights"), rate, Duration.ofMillis(Math.round(seconds * 1000)),
-                model, (int) users, connections, confidence, steps, path, root, results);
+                model, (int) users, connections, confidence, steps, path, root, results, testbed);
     }
 
     /** The expected number of requests: what the verdict's power depends on. */

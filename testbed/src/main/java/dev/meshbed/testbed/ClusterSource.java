@@ -44,6 +44,10 @@ interface ClusterSource {
     /** Gives the node the images of {@code images} (no-op where the nodes pull them). */
     void loadImages(Manifests.Images images);
 
+    /** After the manifests rolled out, before the edge is resolved: what else the source waits for. */
+    default void afterDeploy(io.fabric8.kubernetes.client.KubernetesClient client) {
+    }
+
     /** Whether the launcher waits for a Ready node (a cluster of its own) or only for the API. */
     default boolean ownsNodes() {
         return true;

@@ -38,10 +38,11 @@ public final class EdgeClient {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), millis);
             socket.setSoTimeout(millis);
-            StringBuilder req = new StringBuilder()
-                    .append("GET ").append(path).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(host).append(':').append(port).append("\r\n")
-                    .append("User-Agent: meshbed-testbed\r\n")
+            StringBuilder req = new StringBuilder().append("GET ").append(path).append(" HTTP/1.1\r\n");
+            if (headers.keySet().stream().noneMatch("host"::equalsIgnoreCase)) {
+                req.append("Host: ").append(host).append(':').append(port).append("\r\n");
+            }
+            req.append("User-Agent: meshbed-testbed\r\n")
                     .append("Connection: close\r\n");
             headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
             req.append("\r\n");

@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * plugins: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd, the
  * kubelet and kube-proxy, each started in the node's network namespace ({@link KubeLayout})
  * and its own session (so that a Ctrl-C in the shell that ran {@code make up} does not reach it),
- * with its log in {@code conf/logs/<component>.log} and its PID in {@code run/pids/}.
+ * with its log in {@code logs/<component>.log} and its PID in {@code run/pids/}. The API server
+ * also writes an audit log of the ServiceAccounts in istio-system and metallb-system
+ * ({@code logs/audit.log}).
  *
  * <p>{@link KubeTeardown} undoes all of it.
  */
@@ -32,7 +34,7 @@ final class KubeNode {
 
     /** The components in the order they start; {@code down} stops them in reverse. */
     static final List<String> COMPONENTS = List.of("etcd", "kube-apiserver", "kube-controller-manager",
-            "kube-scheduler", "containerd", "kubelet", "kube-proxy", "metallb-controller");
+            "kube-scheduler", "containerd", "kubelet", "kube-proxy");
 
     /** The kernel sysctls the kubelet sets for itself (host-wide, not per namespace): saved by up, restored by down. */
     static final List<String> KUBELET_SYSCTLS = List.of("vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic",
@@ -264,6 +266,9 @@ final class KubeNode {
                     "--requestheader-extra-headers-prefix", "X-Remote-Extra-",
                     "--requestheader-group-headers", "X-Remote-Group",
                     "--requestheader-username-headers", "X-Remote-User",
+                    "--audit-policy-file", conf.resolve("audit-policy.yaml").toString(),
+                    "--audit-log-path", layout.log("audit").toString(), "--audit-log-maxsize", "100",
+                    "--audit-log-maxbackup", "1",
                     "--profiling=false", "--event-ttl", "1h");
             case "kube-controller-manager" -> List.of(b, "kube-controller-manager",
                     "--kubeconfig", conf.resolve("controller-manager.conf").toString(),

@@ -53,7 +53,7 @@ final class KubeSource implements ClusterSource {
         KubeLayout l = layout(options.name());
         return "Kubernetes " + k8sVersion() + " built from its Go modules (" + options.kubeBinary() + "), node "
                 + l.nodeName() + " at " + l.nodeIp() + " in network namespace " + l.netns() + "; load balancer: "
-                + (options.loadBalancer() ? "MetalLB's controller, pool " + l.lbRange()
+                + (options.loadBalancer() ? "MetalLB " + loadBalancer(l).version() + "'s controller, pool " + l.lbRange()
                         : "none (EXTERNAL-IP stays <pending>, as on minikube)");
     }
 
@@ -125,6 +125,9 @@ final class KubeSource implements ClusterSource {
         } catch (IOException e) {
             problems.add("cannot use " + KubeLayout.DATA_ROOT + ": " + e.getMessage());
         }
+        if (options.loadBalancer() && binary != null) {
+            problems.addAll(loadBalancer(l).problems());
+        }
         Map<String, Long> running = KubeNode.runningPids(l);
         if (!running.isEmpty()) {
             problems.add("a kube testbed named '" + options.name() + "' runs already (" + running + "): make status shows "
@@ -186,6 +189,7 @@ final class KubeSource implements ClusterSource {
         node.writeTemplate("cni.conflist", l.conf().resolve("cni/10-meshbed.conflist"), values);
         node.writeTemplate("kubelet.yaml", l.conf().resolve("kubelet.yaml"), values);
         node.writeTemplate("kube-proxy.yaml", l.conf().resolve("kube-proxy.yaml"), values);
+        node.writeTemplate("audit-policy.yaml", l.conf().resolve("audit-policy.yaml"), values);
         KubeNode.write(l.conf().resolve("resolv.conf"), "# the meshbed kube node runs no cluster DNS: pods reach "
                 + "Services by their ClusterIP or *_SERVICE_HOST\n");
         node.writePki(l.conf().resolve("kubeadm.yaml"));
@@ -197,6 +201,11 @@ final class KubeSource implements ClusterSource {
         awaitApiServer(l, Duration.ofMinutes(2));
         bindAdmins(l);
         Testbed.writePrivate(kubeconfig, read(l.adminKubeconfig()));
+        if (options.loadBalancer()) {
+            try (KubernetesClient client = Testbed.client(kubeconfig)) {
+                loadBalancer(l).apply(client);
+            }
+        }
         node.start("kube-controller-manager");
         node.start("kube-scheduler");
 
@@ -207,13 +216,25 @@ final class KubeSource implements ClusterSource {
         NodeImages.singleBinary(options.kubeBinary().resolveSibling("pause"), "pause", NodeImages.PAUSE_IMAGE, "65535",
                 pause);
         NodeImages.importTarball(l.socket(), pause, NodeImages.PAUSE_IMAGE, out);
+        if (options.loadBalancer()) {
+            loadBalancer(l).importImage();
+        }
         node.start("kubelet");
         node.start("kube-proxy");
-        if (options.loadBalancer()) {
-            new KubeLoadBalancer(project, l, out).start(node, kubeconfig, options);
-        }
         out.printf("  the node's processes run (%d s); logs in %s%n", Testbed.secondsSince(t0), project.show(l.logs()));
         return new Started(kubeconfig, null);
+    }
+
+    private KubeLoadBalancer loadBalancer(KubeLayout l) {
+        return new KubeLoadBalancer(l, options.kubeBinary().getParent(), out);
+    }
+
+    /** With LB=on, MetalLB's controller rolled out before the edge is resolved (a failure then names it). */
+    @Override
+    public void afterDeploy(KubernetesClient client) {
+        if (options.loadBalancer()) {
+            loadBalancer(layout(options.name())).await(client, Duration.ofMinutes(2));
+        }
     }
 
     private static String read(Path p) {
@@ -289,8 +310,8 @@ final class KubeSource implements ClusterSource {
 
     @Override
     public String pendingContext(boolean loadBalancer) {
-        return loadBalancer ? " although MetalLB's controller runs (its log: "
-                + project.show(layout(options.name()).log("metallb-controller")) + ")"
+        return loadBalancer ? " although MetalLB's controller runs (kubectl -n " + KubeLoadBalancer.NAMESPACE
+                + " logs deploy/controller; is the pool " + layout(options.name()).lbRange() + " used up?)"
                 : ": this node has no load balancer, as minikube without a tunnel (LB=on adds MetalLB's controller)";
     }
 
@@ -331,6 +352,10 @@ final class KubeSource implements ClusterSource {
     @Override
     public void down(String name, Optional<TestbedEnv> env) {
         KubeLayout l = layout(name);
+        if (!isRoot() && new KubeTeardown(l, out).present()) {
+            throw new TestbedException("kube node '" + name + "' runs as root's: removing it needs root too (sudo make "
+                    + "down)", TestbedException.MISSING);
+        }
         KubeTeardown teardown = new KubeTeardown(l, out);
         if (!teardown.present()) {
             out.println("nothing to remove: no kube node '" + name + "' on this host (no " + l.run() + ", "
@@ -377,10 +402,7 @@ final class KubeSource implements ClusterSource {
     public boolean status(String name, Optional<TestbedEnv> env) {
         KubeLayout l = layout(name);
         Map<String, Long> running = KubeNode.runningPids(l);
-        List<String> expected = new ArrayList<>(KubeNode.COMPONENTS);
-        if (!Files.exists(l.pids().resolve("metallb-controller.pid"))) {
-            expected.remove("metallb-controller");
-        }
+        List<String> expected = KubeNode.COMPONENTS;
         if (running.isEmpty()) {
             out.printf("testbed '%s': not running (no process of kube node %s)%s%n", name, l.nodeName(),
                     new KubeTeardown(l, out).present() ? "; things of it are left on this host: make down removes them"

@@ -226,6 +226,7 @@ public final class Testbed {
             }
             List<String> created = new ArrayList<>();
             deploy(client, plan, o, created, source::diagnosis);
+            source.afterDeploy(client);
             if (!source.ownsNodes()) {
                 env.put("MESHBED_CREATED", String.join(",", created));
             }
@@ -512,10 +513,14 @@ public final class Testbed {
             sourceOf(mode.get()).down(name, env);
         } else {
             KubeSource kube = new KubeSource(project, out, UpOptions.k3s().withTarget(Target.KUBE));
+            List<String> docker = DockerAccess.environmentProblems();
             if (kube.present(name)) {
                 kube.down(name, env);
-            } else {
+            } else if (docker.isEmpty()) {
                 new K3sSource(project, out, UpOptions.k3s()).down(name, env);
+            } else {
+                out.println("nothing to remove: no testbed.env, no kube node '" + name + "' on this host, and k3s "
+                        + "containers are not looked for (" + docker.get(0) + ")");
             }
         }
         boolean hadState = Files.exists(project.stateDir(name).resolve(TestbedEnv.FILE_NAME));

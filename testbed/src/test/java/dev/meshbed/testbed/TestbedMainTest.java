@@ -33,6 +33,26 @@ class TestbedMainTest {
     }
 
     @Test
+    void kubeWithoutItsBinaryStartsNothingAndSaysWhy() {
+        assertThat(run("--name", "kube-bad-input", "up", "--cluster", "kube", "--kube-binary",
+                "/nonexistent/meshbed-kube")).isEqualTo(3);
+        assertThat(err.toString()).contains("cannot start the testbed; nothing was started");
+        if (System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            assertThat(err.toString()).contains("the Kubernetes binary /nonexistent/meshbed-kube is missing: "
+                    + "scripts/kube-build.sh builds it");
+        } else {
+            assertThat(err.toString()).contains("needs Linux");
+        }
+        assertThat(java.nio.file.Files.exists(java.nio.file.Path.of("/run/netns/meshbed-kube-bad-input"))).isFalse();
+    }
+
+    @Test
+    void aKubeNodeNeedsANameThatIsANodeName() {
+        assertThat(run("--name", "Bad_Name", "up", "--cluster", "kube")).isEqualTo(2);
+        assertThat(err.toString()).contains("'Bad_Name' is not usable as a node name");
+    }
+
+    @Test
     void weightsWithoutATestbedSaysUpFirst() {
         assertThat(run("--name", "never-started-" + System.nanoTime(), "weights", "90:10")).isEqualTo(1);
         assertThat(err.toString()).contains("is up (no target/testbed-never-started-").contains("make up first");

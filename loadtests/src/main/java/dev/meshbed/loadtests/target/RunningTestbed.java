@@ -1,6 +1,7 @@
 package dev.meshbed.loadtests.target;
 
 import dev.meshbed.loadtests.LoadTestException;
+import dev.meshbed.testbed.Project;
 import dev.meshbed.testbed.TestbedEnv;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,30 +20,46 @@ public record RunningTestbed(Mode mode, Path envFile, TestbedEnv env) {
     }
 
     public static Path clusterEnvFile(Path root) {
-        return root.resolve("target/testbed/" + TestbedEnv.FILE_NAME);
+        return clusterEnvFile(root, Project.DEFAULT_NAME);
+    }
+
+    /** The env file of the cluster testbed {@code name} ({@code make up NAME=...}), where the launcher writes it. */
+    public static Path clusterEnvFile(Path root, String name) {
+        return new Project(root, "-").stateDir(name).resolve(TestbedEnv.FILE_NAME);
     }
 
     /** The running testbed, or empty if neither file exists (or the one {@code mode} names does not). */
     public static Optional<RunningTestbed> find(Path root, Optional<String> mode) {
+        return find(root, mode, Project.DEFAULT_NAME);
+    }
+
+    /** {@link #find(Path, Optional)} with the cluster testbed named {@code name}. */
+    public static Optional<RunningTestbed> find(Path root, Optional<String> mode, String name) {
+        Path clusterFile = clusterEnvFile(root, name);
         Optional<TestbedEnv> local = TestbedEnv.read(localEnvFile(root));
-        Optional<TestbedEnv> cluster = TestbedEnv.read(clusterEnvFile(root));
+        Optional<TestbedEnv> cluster = TestbedEnv.read(clusterFile);
         if (mode.isPresent()) {
             return mode.get().equals("local")
                     ? local.map(e -> new RunningTestbed(Mode.LOCAL, localEnvFile(root), e))
-                    : cluster.map(e -> new RunningTestbed(Mode.CLUSTER, clusterEnvFile(root), e));
+                    : cluster.map(e -> new RunningTestbed(Mode.CLUSTER, clusterFile, e));
         }
         if (cluster.isPresent()) {
-            return Optional.of(new RunningTestbed(Mode.CLUSTER, clusterEnvFile(root), cluster.get()));
+            return Optional.of(new RunningTestbed(Mode.CLUSTER, clusterFile, cluster.get()));
         }
         return local.map(e -> new RunningTestbed(Mode.LOCAL, localEnvFile(root), e));
     }
 
     /** {@link #find}, or a message that says how to start one. */
     public static RunningTestbed require(Path root, Optional<String> mode) {
-        return find(root, mode).orElseThrow(() -> new LoadTestException(mode.map(m -> "MODE=" + m + ": ").orElse("")
+        return require(root, mode, Project.DEFAULT_NAME);
+    }
+
+    /** {@link #find(Path, Optional, String)}, or a message that says how to start one. */
+    public static RunningTestbed require(Path root, Optional<String> mode, String name) {
+        return find(root, mode, name).orElseThrow(() -> new LoadTestException(mode.map(m -> "MODE=" + m + ": ").orElse("")
                 + "no running testbed (neither " + root.relativize(localEnvFile(root)) + " nor "
-                + root.relativize(clusterEnvFile(root)) + " exists): start one with `make local` (local mode) or "
-                + "`make up` (k3s), or give TARGET=http://host:port and WEIGHTS=v1=80,v2=20"));
+                + root.relativize(clusterEnvFile(root, name)) + " exists): start one with `make local` (local mode) or "
+                + "`make up` (a cluster), or give TARGET=http://host:port and WEIGHTS=v1=80,v2=20"));
     }
 
     /** The ingress gateway's base URL, {@code http://host:port}. */

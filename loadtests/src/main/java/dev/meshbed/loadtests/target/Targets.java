@@ -69,8 +69,8 @@ public final class Targets {
     /** With TARGET and no MODE, a running testbed is optional (it only lends its weights); otherwise required. */
     private static Optional<RunningTestbed> testbedFor(LoadSettings s) {
         return s.target().isPresent() && s.mode().isEmpty()
-                ? RunningTestbed.find(s.root(), Optional.empty())
-                : Optional.of(RunningTestbed.require(s.root(), s.mode()));
+                ? RunningTestbed.find(s.root(), Optional.empty(), s.testbed())
+                : Optional.of(RunningTestbed.require(s.root(), s.mode(), s.testbed()));
     }
 
     /** Where WeightShift writes its steps. */

@@ -17,7 +17,8 @@ public class Fallback extends SplitSimulation {
 
     public Fallback() {
         super(Duration.ofSeconds(20), LoadSettings.Connections.KEEPALIVE);
-        RunningTestbed tb = guard(() -> RunningTestbed.require(settings.root(), settings.mode().or(() -> Optional.of("cluster"))));
+        RunningTestbed tb = guard(() -> RunningTestbed.require(settings.root(), settings.mode().or(() -> Optional.of("cluster")),
+                settings.testbed()));
         Targets.Edge edge = guard(() -> {
             if (settings.target().isPresent()) {
                 throw new LoadTestException("Fallback resolves the edge itself: drop TARGET (EdgeSplit takes one)");

@@ -48,7 +48,7 @@ public class WeightShift extends SplitSimulation {
             if (settings.target().isPresent()) {
                 throw new LoadTestException("WeightShift changes the running testbed's weights: drop TARGET");
             }
-            return RunningTestbed.require(settings.root(), settings.mode());
+            return RunningTestbed.require(settings.root(), settings.mode(), settings.testbed());
         });
         Targets.Target t = guard(() -> Targets.edge(settings));
         List<String> versions = new ArrayList<>(t.expected().weights().keySet());
