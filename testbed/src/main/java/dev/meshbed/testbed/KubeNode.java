@@ -108,7 +108,7 @@ final class KubeNode {
         for (String key : KUBELET_SYSCTLS) {
             Path p = Path.of("/proc/sys").resolve(key);
             try {
-                sb.append(key).append('=').append(Files.readString(p).strip()).append('\n');
+                sb.append(key).append('=').append(readProc(p)).append('\n');
             } catch (IOException e) {
                 // not on this kernel: nothing to restore
             }
@@ -127,13 +127,26 @@ final class KubeNode {
                 Files.createDirectories(dir);
                 for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
                     Path parent = controller.resolve(f);
-                    if (Files.exists(parent) && Files.readString(dir.resolve(f)).isBlank()) {
-                        Files.writeString(dir.resolve(f), Files.readString(parent).strip());
+                    if (Files.exists(parent) && readProc(dir.resolve(f)).isBlank()) {
+                        Files.writeString(dir.resolve(f), readProc(parent));
                     }
                 }
             } catch (IOException e) {
                 throw new TestbedException("creating the cgroup " + dir + ": " + e.getMessage(), TestbedException.FAILED);
             }
+        }
+    }
+
+    /**
+     * A /proc/sys (or cgroupfs) value, read in one call. Such files report a size of 0, and
+     * {@link Files#readString} then reads one byte first and the rest from position 1, where
+     * procfs's sysctl handlers return nothing: "1000000" would come back as "1".
+     */
+    static String readProc(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII).strip();
         }
     }
 

@@ -266,6 +266,20 @@ final class KubeTeardown {
         if (!Files.isRegularFile(saved)) {
             return false;
         }
+        List<String> others = otherRunningNodes();
+        if (!others.isEmpty()) {
+            out.println("  left the kernel settings as the kubelets set them: kube node " + String.join(", ", others)
+                    + " still runs (the last node's down puts them back)");
+            Path keep = layout.run().getParent().resolve(others.get(0)).resolve("sysctls.saved");
+            try {
+                if (!Files.exists(keep)) {
+                    Files.copy(saved, keep);
+                }
+            } catch (IOException e) {
+                out.println("  could not hand the saved settings on to " + keep + ": " + e.getMessage());
+            }
+            return false;
+        }
         try {
             for (String line : Files.readAllLines(saved)) {
                 int eq = line.indexOf('=');
@@ -281,6 +295,31 @@ final class KubeTeardown {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The other kube nodes on this host whose kubelet runs. */
+    private List<String> otherRunningNodes() {
+        List<String> others = new ArrayList<>();
+        if (!Files.isDirectory(KubeLayout.RUN_ROOT)) {
+            return others;
+        }
+        try (Stream<Path> s = Files.list(KubeLayout.RUN_ROOT)) {
+            for (Path dir : s.toList()) {
+                String n = dir.getFileName().toString();
+                if (!n.equals(layout.name())) {
+                    try {
+                        if (KubeNode.runningPids(KubeLayout.of(n, layout.logs())).containsKey("kubelet")) {
+                            others.add(n);
+                        }
+                    } catch (TestbedException e) {
+                        // not a node's folder
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // none found
+        }
+        return others;
     }
 
     /** The kubelet links each container's log into /var/log/containers: the links into the node's folders. */

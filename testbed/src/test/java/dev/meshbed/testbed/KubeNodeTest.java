@@ -85,6 +85,15 @@ class KubeNodeTest {
     }
 
     @Test
+    void sysctlsAreReadWhole() throws Exception {
+        Path pidMax = Path.of("/proc/sys/kernel/pid_max");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(pidMax), "no /proc/sys here (not Linux)");
+        String cat = Exec.run(java.time.Duration.ofSeconds(5), "cat", pidMax.toString()).orThrow("cat").strip();
+        assertThat(cat).hasSizeGreaterThan(1); // a value of several digits: what a one-byte read would cut
+        assertThat(KubeNode.readProc(pidMax)).isEqualTo(cat);
+    }
+
+    @Test
     void metalLbsManifestIsTrimmedToTheControllerAndItsDeploymentAdapted() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bin"));
         Files.copy(Path.of(getClass().getResource("/kube/metallb-native.yaml").toURI()), dir.resolve("metallb-native.yaml"));
