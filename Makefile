@@ -10,7 +10,7 @@ help: ## this list
 build: ## the runnable jars: gateway/target/gateway.jar, sample-apps/target/sample-app.jar
 	$(MVN) -DskipTests package
 
-test: ## every test tier that can run here (unit, integration; images where Docker answers; the real cluster on Linux as root with Go; k3s where its image is present)
+test: ## every test tier that can run here (unit, integration; images where Docker answers; the real cluster on Linux as root with Go; k3s where its image is present, or pulled with K3S_PULL=missing)
 	@if scripts/lib.sh docker_answers 20; then MVN="$(MVN)" scripts/images.sh; \
 	else echo "test: no Docker engine answers: images not built, the image suite skips"; fi
 	@if [ "$$(uname -s)" = Linux ] && [ "$$(id -u)" = 0 ] && command -v go >/dev/null; then \
@@ -33,13 +33,13 @@ local-status: ## is the local testbed running, and where
 loadtest: ## Gatling against the running testbed: SCENARIO=edge|direct|fallback|shift [RATE=200] [DURATION=20] [WEIGHTS=v1=80,v2=20] ...
 	scripts/loadtest.sh
 
-images: ## container images meshbed/gateway and meshbed/sample-app (Jib): */target/jib-image.tar, loaded into Docker where it answers (BASE_IMAGE=...)
+images: ## container images meshbed/gateway and meshbed/sample-app (Jib): */target/jib-image.tar, loaded into Docker where it answers (BASE_IMAGE=..., PLATFORM=linux/arm64)
 	MVN="$(MVN)" scripts/images.sh
 
 base-image: ## a local Java 17 base image (meshbed/base-jre:17) for machines without registry access
 	scripts/base-image.sh
 
-up: ## the cluster testbed: k3s in Docker (LB=off: no ServiceLB; K3S_IMAGE=rancher/k3s:<tag>), CLUSTER=kube (built from modules, on this host; LB=on: MetalLB), or CLUSTER=kubeconfig [IMAGE_REGISTRY=...]
+up: ## the cluster testbed: k3s in Docker (LB=off: no ServiceLB; K3S_IMAGE=rancher/k3s:<tag>; K3S_PULL=never: no pull), CLUSTER=kube (built from modules, on this host; LB=on: MetalLB), or CLUSTER=kubeconfig [IMAGE_REGISTRY=...]
 	scripts/testbed.sh up
 
 down: ## remove what `make up` started (ALL=1: every testbed)

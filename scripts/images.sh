@@ -12,6 +12,10 @@
 #               (a docker:// base is read from the local engine: no registry involved). When
 #               BASE_IMAGE is not set and Docker Hub's name does not resolve, the local
 #               meshbed/base-jre:17 is used if it exists, and the script says so.
+#   PLATFORM    the platform the images are for, which must be the node's (linux/amd64, linux/arm64).
+#               Default: the Docker engine's architecture (docker info; linux/arm64 on Apple Silicon,
+#               where k3s runs arm64), else this machine's (uname -m). Passed to Jib as
+#               -Djib.from.platforms. A docker:// base has one platform only: a mismatch stops here.
 #   MVN         the Maven command (default "mvn -B -q"; MVN="mvn -B -q -o" builds offline)
 #   DOCKER=0    tarballs only, even where a Docker engine answers (a docker:// base is still read from it)
 # Jib's caches stay under target/jib (XDG_CONFIG_HOME, XDG_CACHE_HOME); its update check is off.
@@ -36,7 +40,8 @@ VERSION=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head 
 [[ -n $VERSION ]] || die "cannot read the project version from $ROOT/pom.xml"
 
 docker_answers=0
-if docker_answers 20; then
+engine_arch=""
+if engine_arch=$(docker_architecture 20); then
   docker_answers=1
 fi
 load=$docker_answers
@@ -72,6 +77,27 @@ case $BASE in
     ;;
 esac
 
+# The platform: the node's. k3s runs on the Docker engine, so its architecture decides.
+if [[ -n ${PLATFORM:-} ]]; then
+  case $PLATFORM in
+    linux/?*) platform_why="PLATFORM" ;;
+    *) die "PLATFORM=$PLATFORM (expected linux/ARCH, e.g. linux/amd64 or linux/arm64)" ;;
+  esac
+elif [[ -n $engine_arch ]]; then
+  platform_why="the Docker engine's architecture, $engine_arch"
+else
+  platform_why="this machine's architecture, $(uname -m): no Docker engine answers"
+fi
+platform=$(image_platform "$engine_arch") \
+  || die "no platform for the architecture ${engine_arch:-$(uname -m)}: name one, e.g. PLATFORM=linux/amd64"
+# A base read from Docker has one platform; Jib would stop on a mismatch with a terse message.
+if [[ $BASE == docker://* ]]; then
+  base_platform=$(docker image inspect -f '{{.Os}}/{{.Architecture}}' "${BASE#docker://}" 2>/dev/null || true)
+  if [[ -n $base_platform && $base_platform != "$platform" ]]; then
+    die "the base image ${BASE#docker://} is $base_platform, but the images are for $platform ($platform_why). A local base has its own platform only (scripts/base-image.sh builds one for the machine it runs on): build the base on a $platform machine, use a registry base with both platforms (the default, $DEFAULT_BASE), or, if the node really is $base_platform, PLATFORM=$base_platform"
+  fi
+fi
+
 goals=(jib:buildTar)
 if ((load)); then
   goals+=(jib:dockerBuild)
@@ -88,14 +114,17 @@ for image in "${IMAGES[@]}"; do
   old_ids+=("$old_id")
 done
 
-say "building ${IMAGES[*]/%/:$VERSION} on $BASE ($where)"
+say "building ${IMAGES[*]/%/:$VERSION} for $platform ($platform_why) on $BASE ($where)"
 mkdir -p "$WORK"
 started=$SECONDS
 modules=$(IFS=,; echo "${MODULES[*]}")
 if ! (cd "$ROOT" && XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache \
   "${MVN_CMD[@]}" -pl "$modules" -am -DskipTests package "${goals[@]}" \
-  -Djib.disableUpdateChecks=true -Djib.from.image="$BASE") >"$LOG" 2>&1; then
+  -Djib.disableUpdateChecks=true -Djib.from.image="$BASE" -Djib.from.platforms="$platform") >"$LOG" 2>&1; then
   grep -E '^\[ERROR\]' "$LOG" | head -15 >&2 || tail -n 30 "$LOG" >&2
+  if grep -qE "doesn't match the platform|does not contain an image for architecture|no matching manifest" "$LOG"; then
+    echo "images: the base image $BASE has no $platform variant ($platform_why); use a base that has it, or PLATFORM=... for the node's platform" >&2
+  fi
   if grep -qE 'UnknownHost|Connect to|connect timed out|offline mode' "$LOG"; then
     echo "images: the base image $BASE could not be fetched; without registry access: scripts/base-image.sh, then BASE_IMAGE=docker://$LOCAL_BASE scripts/images.sh" >&2
   fi

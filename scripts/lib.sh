@@ -10,6 +10,9 @@
 #   docker_answers [SECONDS]     a Docker engine answers `docker info` within SECONDS (20)
 #   resolves HOST                HOST resolves to an address (within 10 s)
 #   real_path PATH               PATH with every symlink resolved (readlink -f)
+#   docker_architecture [SECS]   the Docker engine's architecture (x86_64, aarch64): docker info
+#   platform_of ARCH             the platform of a machine architecture: aarch64 -> linux/arm64
+#   image_platform [ENGINE_ARCH] the platform to build images for: PLATFORM, else the engine's, else this machine's
 
 # with_timeout SECONDS CMD...: runs CMD in the background (its stdin is /dev/null) and returns its
 # exit status; when it is still running after SECONDS, a watcher ends it by its PID (TERM, and KILL
@@ -72,11 +75,46 @@ real_path() {
   esac
 }
 
+# docker_architecture [SECONDS]: the Docker engine's architecture as `docker info` reports it
+# (x86_64; aarch64 on Apple Silicon, whose Docker Desktop runs an arm64 VM); fails when no engine
+# answers within SECONDS (20)
+docker_architecture() {
+  local arch
+  command -v docker >/dev/null || return 1
+  arch=$(with_timeout "${1:-20}" docker info --format '{{.Architecture}}' 2>/dev/null) || return 1
+  [[ -n $arch ]] || return 1
+  echo "$arch"
+}
+
+# platform_of ARCH: the OCI platform of a machine architecture as `uname -m` or `docker info` name it
+# (x86_64 -> linux/amd64, aarch64 or arm64 -> linux/arm64); fails for one it does not know
+platform_of() {
+  case ${1:-} in
+    x86_64 | amd64) echo linux/amd64 ;;
+    aarch64 | arm64) echo linux/arm64 ;;
+    s390x | ppc64le | riscv64) echo "linux/$1" ;;
+    *) return 1 ;;
+  esac
+}
+
+# image_platform [ENGINE_ARCH]: the platform the images are built for, which must be the node's:
+# PLATFORM when set (e.g. linux/arm64), else the Docker engine's architecture when given (the k3s
+# node runs on that engine), else this machine's (uname -m)
+image_platform() {
+  if [[ -n ${PLATFORM:-} ]]; then
+    echo "$PLATFORM"
+  elif [[ -n ${1:-} ]]; then
+    platform_of "$1"
+  else
+    platform_of "$(uname -m)"
+  fi
+}
+
 # run as a command (make): scripts/lib.sh FUNCTION [ARG...]
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail
   case ${1:-} in
-    with_timeout | docker_answers | resolves | real_path) "$@" ;;
-    *) echo "usage: scripts/lib.sh with_timeout|docker_answers|resolves|real_path ARG..." >&2; exit 2 ;;
+    with_timeout | docker_answers | resolves | real_path | docker_architecture | platform_of | image_platform) "$@" ;;
+    *) echo "usage: scripts/lib.sh with_timeout|docker_answers|resolves|real_path|docker_architecture|platform_of|image_platform ARG..." >&2; exit 2 ;;
   esac
 fi

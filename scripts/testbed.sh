@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make up | down | status | weights: the cluster testbed (testbed/, java -jar testbed/target/testbed.jar).
 #
-#   scripts/testbed.sh up      [LB=on|off] [K3S_IMAGE=rancher/k3s:<tag>] [NAME=meshbed]
+#   scripts/testbed.sh up      [LB=on|off] [K3S_IMAGE=rancher/k3s:<tag>] [K3S_PULL=missing|always|never] [NAME=meshbed]
 #   scripts/testbed.sh up      CLUSTER=kube [LB=off|on] [NAME=meshbed]      (Linux, as root)
 #   scripts/testbed.sh up      CLUSTER=kubeconfig [IMAGE_REGISTRY=host[:port][/path]] [PUSH=0]
 #   scripts/testbed.sh status  [NAME=...]
@@ -11,10 +11,14 @@
 # The VAR=value settings may also come from the environment (make passes its command-line
 # variables that way: `make up LB=off`).
 #
-# up (k3s): k3s in Docker through Testcontainers (the k3s image must be present locally: the
-#   launcher does not pull it), the image tarballs of `make images` imported into it, manifests/
-#   applied, rollouts awaited, the ingress address resolved as Istio's docs do (LoadBalancer, else
-#   node address and nodePort), target/testbed/testbed.env written; the cluster keeps running.
+# up (k3s): k3s in Docker through Testcontainers (the k3s image is pulled when missing, with
+#   progress, failing within a minute when no registry answers; K3S_PULL=never stops instead, for
+#   machines without registry access; K3S_PULL=always pulls anyway), the image tarballs of
+#   `make images` imported into it (built for the Docker engine's platform; PLATFORM=linux/arm64
+#   or linux/amd64 names another), manifests/ applied, rollouts awaited, the ingress address
+#   resolved as Istio's docs do (LoadBalancer, else node address and nodePort),
+#   target/testbed/testbed.env written; the cluster keeps running. Each k3s node has a kubelet
+#   cgroup root of its own (/meshbed-k3s-NAME), so testbeds of other names run beside it.
 # up CLUSTER=kube: the same on a one-node Kubernetes built from its Go modules (scripts/kube-build.sh,
 #   cached outside the clone) and started on this host in a network namespace of its own; no load
 #   balancer (EXTERNAL-IP stays <pending>, the edge is the node's address and nodePort 31380)
@@ -52,6 +56,7 @@ case $cmd in
   up)
     case $cluster in k3s | kube | kubeconfig) ;; *) die "CLUSTER=$cluster (expected: k3s, kube or kubeconfig)" 2 ;; esac
     case ${LB:-on} in on | off) ;; *) die "LB=$LB (expected: on or off)" 2 ;; esac
+    case ${K3S_PULL:-missing} in always | missing | never) ;; *) die "K3S_PULL=$K3S_PULL (expected: always, missing or never)" 2 ;; esac
     if [[ $cluster == k3s || $cluster == kube ]]; then
       [[ -z ${IMAGE_REGISTRY:-} ]] || die "IMAGE_REGISTRY is for CLUSTER=kubeconfig ($cluster imports the tarballs)" 2
     else
@@ -122,6 +127,7 @@ case $cmd in
     if [[ $cluster == k3s ]]; then
       args+=(--lb "${LB:-on}")
       [[ -n ${K3S_IMAGE:-} ]] && args+=(--k3s-image "$K3S_IMAGE")
+      args+=(--k3s-pull "${K3S_PULL:-missing}")
     elif [[ $cluster == kube ]]; then
       args+=(--lb "${LB:-off}")
       # the binary from the cache, built first if it is not there (its progress on stderr; Go missing: exit 3)

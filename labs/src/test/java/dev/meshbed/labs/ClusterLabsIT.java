@@ -2,9 +2,14 @@ package dev.meshbed.labs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshbed.testbed.K3sNode;
 import dev.meshbed.testbed.KubeAvailability;
 import dev.meshbed.testbed.Project;
+import dev.meshbed.testbed.Testbed;
 import java.io.File;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,14 +27,17 @@ import org.junit.jupiter.api.TestFactory;
  * the one-node Kubernetes built from its Go modules ({@code CLUSTER=kube}, Linux and root: the
  * real-cluster tier, required in CI), else k3s in Docker where its image is present (the k3s tier).
  * The labs say {@code make up} and read {@code target/testbed/testbed.env}, the default testbed's:
- * so they never run while a testbed of that name is up ({@code make up} of a user), and each lab
- * ends with {@code make down}. Skipped, with the reason in one line, where no cluster can run (a
+ * so they never run while a testbed of that name is up ({@code make up} of a user, from this
+ * clone or another: a k3s container labelled {@code meshbed}, a kube node {@code meshbed}), and
+ * each lab ends with {@code make down}. Skipped, with the reason in one line, where no cluster can run (a
  * failure in CI).
  */
 class ClusterLabsIT {
 
     static final Path ROOT = LocalLabsIT.ROOT;
-    static final String K3S_IMAGE = System.getenv().getOrDefault("K3S_IMAGE", "rancher/k3s:v1.34.1-k3s1");
+    static final String K3S_IMAGE = System.getenv().getOrDefault("K3S_IMAGE", K3sNode.DEFAULT_IMAGE);
+    /** K3S_PULL=missing or always: the labs' make up may pull the k3s image; else they never do (as the k3s suites). */
+    static final String K3S_PULL = pullAsked() ? System.getenv("K3S_PULL").trim() : "never";
 
     /** The cluster the labs run on and the environment their steps get, or why none can run. */
     record Cluster(String name, Map<String, String> env, String missing) {
@@ -45,6 +53,11 @@ class ClusterLabsIT {
             return cluster = new Cluster(null, Map.of(), "a testbed named 'meshbed' is up (target/testbed/testbed.env "
                     + "exists): the cluster labs use that name and leave it alone (make down first)");
         }
+        String elsewhere = meshbedElsewhere();
+        if (elsewhere != null) {
+            return cluster = new Cluster(null, Map.of(), elsewhere + ": the cluster labs use that name and leave it "
+                    + "alone (make down there first)");
+        }
         KubeAvailability kube = KubeAvailability.check(Project.locate(ROOT));
         if (kube.skipReason() == null) {
             Path bin = kube.binary().orElseThrow().getParent();
@@ -53,7 +66,7 @@ class ClusterLabsIT {
         }
         String k3s = k3sMissing();
         if (k3s == null) {
-            return cluster = new Cluster("k3s", Map.of("CLUSTER", "k3s"), null);
+            return cluster = new Cluster("k3s", Map.of("CLUSTER", "k3s", "K3S_PULL", K3S_PULL), null);
         }
         return cluster = new Cluster(null, Map.of(), "the cluster built from modules cannot run (" + kube.skipReason()
                 + "), nor k3s (" + k3s + ")");
@@ -92,13 +105,37 @@ class ClusterLabsIT {
         }
     }
 
+    /**
+     * A testbed named meshbed that this clone's target/ does not show (another clone's, or one whose
+     * target/ was removed), which the labs' make down would remove; or null.
+     */
+    static String meshbedElsewhere() throws Exception {
+        Testbed testbed = new Testbed(Project.locate(ROOT), new PrintStream(OutputStream.nullOutputStream()));
+        if (testbed.kubeNodePresent("meshbed")) {
+            return "a kube node named 'meshbed' runs on this host";
+        }
+        String ids = output(Duration.ofSeconds(20), "docker", "ps", "-aq", "--filter",
+                "label=" + K3sNode.LABEL + "=meshbed");
+        if (ids != null && !ids.isBlank()) {
+            return "a k3s testbed named 'meshbed' exists (container " + ids.strip().lines().findFirst().orElse("?")
+                    + ", from this clone or another)";
+        }
+        return null;
+    }
+
+    private static boolean pullAsked() {
+        String v = System.getenv().getOrDefault("K3S_PULL", "").trim();
+        return v.equalsIgnoreCase("missing") || v.equalsIgnoreCase("always");
+    }
+
     /** What keeps k3s from running here, or null. */
     static String k3sMissing() throws Exception {
         if (run(Duration.ofSeconds(20), Map.of(), "docker", "info") != 0) {
             return "no Docker engine answers";
         }
-        if (run(Duration.ofSeconds(20), Map.of(), "docker", "image", "inspect", K3S_IMAGE) != 0) {
-            return "the k3s image " + K3S_IMAGE + " is not present (and no registry is reachable to pull it)";
+        if (!pullAsked() && run(Duration.ofSeconds(20), Map.of(), "docker", "image", "inspect", K3S_IMAGE) != 0) {
+            return "the k3s image " + K3S_IMAGE + " is not present, and the tests pull it only when asked "
+                    + "(K3S_PULL=missing make test)";
         }
         if (run(Duration.ofSeconds(20), Map.of(), "kubectl", "version", "--client") != 0) {
             return "kubectl is not installed (the labs type kubectl commands)";
@@ -121,5 +158,26 @@ class ClusterLabsIT {
             return -1;
         }
         return p.exitValue();
+    }
+
+    /** A command's standard output, or null when it cannot run, fails or takes longer than {@code timeout}. */
+    private static String output(Duration timeout, String... command) throws Exception {
+        Path out = Files.createTempFile("cluster-labs", ".out");
+        try {
+            Process p;
+            try {
+                p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectOutput(out.toFile()).start();
+            } catch (java.io.IOException e) {
+                return null; // not installed
+            }
+            if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? Files.readString(out, StandardCharsets.UTF_8) : null;
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 }

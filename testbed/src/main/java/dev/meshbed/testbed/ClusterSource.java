@@ -64,6 +64,14 @@ interface ClusterSource {
         return true;
     }
 
+    /**
+     * What may keep the edge silent on this cluster, found while it started (k3s: bridge netfilter
+     * off in the node), appended to {@code up}'s failure when the edge does not answer; or empty.
+     */
+    default String silentEdgeHint() {
+        return "";
+    }
+
     /** Why a LoadBalancer may stay pending on this source, appended to the resolution's reason. */
     String pendingContext(boolean loadBalancer);
 

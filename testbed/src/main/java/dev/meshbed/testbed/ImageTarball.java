@@ -10,13 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The image names inside an image tarball, read from its index without unpacking it: a Docker
  * tarball ({@code docker save}, Jib's default {@code jib:buildTar}) lists them in
  * {@code manifest.json} ({@code RepoTags}), an OCI layout in {@code index.json}
  * ({@code org.opencontainers.image.ref.name}). Lets {@code up} say "this tarball holds an older
- * version" before starting anything.
+ * version" before starting anything, and the import say "this tarball is for another platform
+ * than the node's" ({@link #platform}).
  */
 public final class ImageTarball {
 
@@ -28,6 +30,70 @@ public final class ImageTarball {
     /** The names the tarball declares (possibly empty: an OCI layout need not name its images). */
     public static List<String> imageNames(Path tarball) throws IOException {
         List<String> names = new ArrayList<>();
+        walk(tarball, (name, ch, data, size) -> {
+            if (name.equals("manifest.json")) {
+                JsonNode root = new ObjectMapper().readTree(readString(ch, data, size));
+                for (JsonNode m : root) {
+                    for (JsonNode tag : m.path("RepoTags")) {
+                        names.add(tag.asText());
+                    }
+                }
+            } else if (name.equals("index.json")) {
+                JsonNode root = new ObjectMapper().readTree(readString(ch, data, size));
+                for (JsonNode m : root.path("manifests")) {
+                    JsonNode ref = m.path("annotations").path("org.opencontainers.image.ref.name");
+                    if (ref.isTextual()) {
+                        names.add(ref.asText());
+                    }
+                }
+            }
+            return true;
+        });
+        return names;
+    }
+
+    /**
+     * The platform of a Docker tarball's (first) image, {@code linux/amd64}, from the
+     * {@code os} and {@code architecture} of its config (what Jib's {@code jib.from.platforms}
+     * chose); empty for an OCI layout or a config without them.
+     */
+    public static Optional<String> platform(Path tarball) throws IOException {
+        Optional<String> manifest = entry(tarball, "manifest.json");
+        if (manifest.isEmpty()) {
+            return Optional.empty();
+        }
+        String config = new ObjectMapper().readTree(manifest.get()).path(0).path("Config").asText("");
+        Optional<String> json = config.isEmpty() ? Optional.empty() : entry(tarball, config.replaceFirst("^\\./", ""));
+        if (json.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode c = new ObjectMapper().readTree(json.get());
+        String os = c.path("os").asText("");
+        String arch = c.path("architecture").asText("");
+        return os.isEmpty() || arch.isEmpty() ? Optional.empty() : Optional.of(os + "/" + arch);
+    }
+
+    /** One small entry's text, by its name (a leading {@code ./} ignored). */
+    private static Optional<String> entry(Path tarball, String wanted) throws IOException {
+        String[] found = {null};
+        walk(tarball, (name, ch, data, size) -> {
+            if (name.equals(wanted)) {
+                found[0] = readString(ch, data, size);
+                return false;
+            }
+            return true;
+        });
+        return Optional.ofNullable(found[0]);
+    }
+
+    /** What {@link #walk} shows of each entry: its name (no leading {@code ./}), where its data is, its size. */
+    private interface EntryVisitor {
+        /** False to stop the walk. */
+        boolean visit(String name, FileChannel ch, long data, long size) throws IOException;
+    }
+
+    /** The tar's regular entries, in order, without reading their data. */
+    private static void walk(Path tarball, EntryVisitor visitor) throws IOException {
         try (FileChannel ch = FileChannel.open(tarball, StandardOpenOption.READ)) {
             long pos = 0;
             ByteBuffer header = ByteBuffer.allocate(BLOCK);
@@ -50,26 +116,12 @@ public final class ImageTarball {
                 long data = pos + BLOCK;
                 if (type == 'L') {
                     longName = readString(ch, data, size).replace("\0", "");
-                } else if (name.replaceFirst("^\\./", "").equals("manifest.json")) {
-                    JsonNode root = new ObjectMapper().readTree(readString(ch, data, size));
-                    for (JsonNode m : root) {
-                        for (JsonNode tag : m.path("RepoTags")) {
-                            names.add(tag.asText());
-                        }
-                    }
-                } else if (name.replaceFirst("^\\./", "").equals("index.json")) {
-                    JsonNode root = new ObjectMapper().readTree(readString(ch, data, size));
-                    for (JsonNode m : root.path("manifests")) {
-                        JsonNode ref = m.path("annotations").path("org.opencontainers.image.ref.name");
-                        if (ref.isTextual()) {
-                            names.add(ref.asText());
-                        }
-                    }
+                } else if (!visitor.visit(name.replaceFirst("^\\./", ""), ch, data, size)) {
+                    return;
                 }
                 pos = data + (size + BLOCK - 1) / BLOCK * BLOCK;
             }
         }
-        return names;
     }
 
     /**

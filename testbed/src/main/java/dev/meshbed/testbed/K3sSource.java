@@ -14,6 +14,8 @@ import org.testcontainers.k3s.K3sContainer;
 /**
  * k3s in Docker, through Testcontainers ({@link K3sNode}): the node's ports are published on
  * 127.0.0.1, so every address of the cluster's network is reached through its published port.
+ * The k3s image is pulled first as {@link K3sPull} says ({@link ImagePull}: progress, bounded
+ * time); once the node runs, its bridge netfilter setting is checked ({@link BridgeNetfilter}).
  */
 final class K3sSource implements ClusterSource {
 
@@ -21,6 +23,7 @@ final class K3sSource implements ClusterSource {
     private final PrintStream out;
     private final Testbed.UpOptions options;
     private K3sContainer k3s;
+    private String bridgeHint = "";
 
     K3sSource(Project project, PrintStream out, Testbed.UpOptions options) {
         this.project = project;
@@ -45,17 +48,18 @@ final class K3sSource implements ClusterSource {
 
     @Override
     public List<String> problems(Manifests.Images images) {
+        K3sCommandLine.cgroupRoot(options.name()); // a name that cannot be a cgroup is a usage error
         List<String> problems = new ArrayList<>(DockerAccess.environmentProblems());
         if (!problems.isEmpty()) {
             return problems;
         }
         try {
             DockerClient docker = DockerAccess.client(DockerAccess.ANSWER_TIMEOUT);
-            if (!DockerAccess.imagePresent(docker, options.k3sImage())) {
+            if (options.k3sPull() == K3sPull.NEVER && !DockerAccess.imagePresent(docker, options.k3sImage())) {
                 problems.add("the k3s image " + options.k3sImage() + " is not present in the local Docker engine, and "
-                        + "the launcher does not pull it (pulling needs a registry and takes minutes). On a machine "
-                        + "that reaches Docker Hub: docker pull " + options.k3sImage() + " (or name one you have: "
-                        + "K3S_IMAGE=rancher/k3s:<tag>)");
+                        + "K3S_PULL=never (--k3s-pull never) keeps the launcher from pulling it. Pull it where a "
+                        + "registry answers (docker pull " + options.k3sImage() + "; docker save/load to carry it), "
+                        + "name one you have (K3S_IMAGE=rancher/k3s:<tag>), or let up pull it (K3S_PULL=missing)");
             }
             for (Container c : K3sNode.find(docker, options.name())) {
                 problems.add("a testbed named '" + options.name() + "' exists already: container "
@@ -68,8 +72,26 @@ final class K3sSource implements ClusterSource {
         return problems;
     }
 
+    /**
+     * Pulls the k3s image as {@link Testbed.UpOptions#k3sPull()} says: when missing (the default),
+     * always, or never ({@link #problems} already stopped {@code up} then if it is missing).
+     *
+     * @throws TestbedException ({@link TestbedException#MISSING}) when the pull fails: nothing was started
+     */
+    private void pullIfAsked() {
+        DockerClient docker = DockerAccess.client(DockerAccess.ANSWER_TIMEOUT);
+        boolean present = DockerAccess.imagePresent(docker, options.k3sImage());
+        if (options.k3sPull().pulls(present)) {
+            out.println(present ? "K3S_PULL=always: pulling the k3s image again"
+                    : "the k3s image " + options.k3sImage() + " is not in the local Docker engine: pulling it "
+                    + "(K3S_PULL=never stops instead)");
+            ImagePull.pull(docker, options.k3sImage(), out);
+        }
+    }
+
     @Override
     public Started start(Path stateDir, Map<String, String> env) {
+        pullIfAsked();
         EdgePorts ports = EdgePorts.from(Manifests.plan(project, Manifests.Images.local(project)));
         k3s = K3sNode.create(options.k3sImage(), options.name(), options.loadBalancer(), project.version(),
                 ports.containerPorts());
@@ -90,12 +112,33 @@ final class K3sSource implements ClusterSource {
         }
         out.printf("  k3s is up (%d s), container %s, API server https://%s:%d%n", Testbed.secondsSince(t),
                 k3s.getContainerId().substring(0, 12), k3s.getHost(), k3s.getMappedPort(6443));
+        checkBridgeNetfilter();
         Path kubeconfig = stateDir.resolve("kubeconfig.yaml");
         Testbed.writePrivate(kubeconfig, k3s.getKubeConfigYaml());
         env.put("K3S_CONTAINER", k3s.getContainerId());
         env.put("K3S_IMAGE", options.k3sImage());
         env.put("KUBECONFIG", kubeconfig.toString());
         return new Started(kubeconfig, null);
+    }
+
+    /** Says when bridge netfilter is off in the node, and keeps the hint for a silent edge. */
+    private void checkBridgeNetfilter() {
+        try {
+            bridgeHint = BridgeNetfilter.hint(K3sNode.bridgeNetfilter(k3s)).orElse("");
+        } catch (IOException | RuntimeException e) {
+            bridgeHint = ""; // the check is a hint; its failure is not the testbed's
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestbedException("interrupted", TestbedException.FAILED);
+        }
+        if (!bridgeHint.isEmpty()) {
+            out.println("  note: " + bridgeHint);
+        }
+    }
+
+    @Override
+    public String silentEdgeHint() {
+        return bridgeHint;
     }
 
     @Override

@@ -60,7 +60,8 @@ public final class Testbed {
      * @param target         where the cluster comes from
      * @param loadBalancer   k3s: ServiceLB on (false: {@code --disable=servicelb}); kube: MetalLB's
      *                       controller on (false: none, a LoadBalancer stays pending)
-     * @param k3sImage       the k3s image (must be present locally)
+     * @param k3sImage       the k3s image
+     * @param k3sPull        whether {@code up} pulls the k3s image: when missing (the default), always, never
      * @param imageRegistry  an existing cluster: the registry the images were pushed to (null: the
      *                       cluster already has {@code meshbed/...:<version>})
      * @param rolloutTimeout how long the Deployments may take
@@ -69,11 +70,11 @@ public final class Testbed {
      * @param edgeWait       how long the edge may take to answer once everything is rolled out
      * @param kubeBinary     kube: the multi-call binary built from the Go modules (scripts/kube-build.sh)
      */
-    public record UpOptions(String name, Target target, boolean loadBalancer, String k3sImage, String imageRegistry,
-            Duration rolloutTimeout, Duration lbWait, Duration edgeWait, Path kubeBinary) {
+    public record UpOptions(String name, Target target, boolean loadBalancer, String k3sImage, K3sPull k3sPull,
+            String imageRegistry, Duration rolloutTimeout, Duration lbWait, Duration edgeWait, Path kubeBinary) {
 
         public static UpOptions k3s() {
-            return new UpOptions(Project.DEFAULT_NAME, Target.K3S, true, K3sNode.DEFAULT_IMAGE, null,
+            return new UpOptions(Project.DEFAULT_NAME, Target.K3S, true, K3sNode.DEFAULT_IMAGE, K3sPull.DEFAULT, null,
                     Duration.ofMinutes(5), null, Duration.ofSeconds(90), null);
         }
 
@@ -83,47 +84,53 @@ public final class Testbed {
         }
 
         public UpOptions withTarget(Target t) {
-            return new UpOptions(name, t, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
-                    kubeBinary);
+            return new UpOptions(name, t, loadBalancer, k3sImage, k3sPull, imageRegistry, rolloutTimeout, lbWait,
+                    edgeWait, kubeBinary);
         }
 
         public UpOptions withKubeBinary(Path binary) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
-                    binary);
+            return new UpOptions(name, target, loadBalancer, k3sImage, k3sPull, imageRegistry, rolloutTimeout, lbWait,
+                    edgeWait, binary);
         }
 
         public UpOptions withEdgeWait(Duration d) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, d,
-                    kubeBinary);
+            return new UpOptions(name, target, loadBalancer, k3sImage, k3sPull, imageRegistry, rolloutTimeout, lbWait,
+                    d, kubeBinary);
         }
 
         public UpOptions withName(String n) {
-            return new UpOptions(n, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
-                    kubeBinary);
+            return new UpOptions(n, target, loadBalancer, k3sImage, k3sPull, imageRegistry, rolloutTimeout, lbWait,
+                    edgeWait, kubeBinary);
         }
 
         public UpOptions withLoadBalancer(boolean lb) {
-            return new UpOptions(name, target, lb, k3sImage, imageRegistry, rolloutTimeout, lbWait, edgeWait,
+            return new UpOptions(name, target, lb, k3sImage, k3sPull, imageRegistry, rolloutTimeout, lbWait, edgeWait,
                     kubeBinary);
         }
 
         public UpOptions withK3sImage(String image) {
-            return new UpOptions(name, target, loadBalancer, image, imageRegistry, rolloutTimeout, lbWait, edgeWait,
-                    kubeBinary);
-        }
-
-        public UpOptions withCluster(String registry) {
-            return new UpOptions(name, Target.KUBECONFIG, loadBalancer, k3sImage, registry, rolloutTimeout, lbWait,
+            return new UpOptions(name, target, loadBalancer, image, k3sPull, imageRegistry, rolloutTimeout, lbWait,
                     edgeWait, kubeBinary);
         }
 
+        public UpOptions withK3sPull(K3sPull pull) {
+            return new UpOptions(name, target, loadBalancer, k3sImage, pull, imageRegistry, rolloutTimeout, lbWait,
+                    edgeWait, kubeBinary);
+        }
+
+        public UpOptions withCluster(String registry) {
+            return new UpOptions(name, Target.KUBECONFIG, loadBalancer, k3sImage, k3sPull, registry, rolloutTimeout,
+                    lbWait, edgeWait, kubeBinary);
+        }
+
         public UpOptions withRolloutTimeout(Duration d) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, d, lbWait, edgeWait, kubeBinary);
+            return new UpOptions(name, target, loadBalancer, k3sImage, k3sPull, imageRegistry, d, lbWait, edgeWait,
+                    kubeBinary);
         }
 
         public UpOptions withLbWait(Duration d) {
-            return new UpOptions(name, target, loadBalancer, k3sImage, imageRegistry, rolloutTimeout, d, edgeWait,
-                    kubeBinary);
+            return new UpOptions(name, target, loadBalancer, k3sImage, k3sPull, imageRegistry, rolloutTimeout, d,
+                    edgeWait, kubeBinary);
         }
 
         Duration effectiveLbWait() {
@@ -244,7 +251,7 @@ public final class Testbed {
                     : source.fromHere(node, ports.statusNodePort(), "the status-port nodePort");
             putEdge(env, ingress, gateway, nodePort, app, status.url() + "/healthz/ready");
             env.put("INGRESS_NODE", nodeName(obs));
-            probeEdge(gateway, nodePort, app, source.edgeMustAnswer(), o.edgeWait());
+            probeEdge(gateway, nodePort, app, source.edgeMustAnswer(), o.edgeWait(), source.silentEdgeHint());
             TestbedEnv written = TestbedEnv.of(env);
             written.write(envFile(o.name()), header(o));
             summary(o, ingress, gateway, nodePort, app, started.kubeconfig(), t0);
@@ -419,9 +426,11 @@ public final class Testbed {
     /**
      * Asks the edge until it answers with a version (the gateway's table and the app's endpoints
      * may trail the rollout by a moment). k3s: a silent edge fails {@code up}; an existing cluster's
-     * address may just not be reachable from here, so only a warning.
+     * address may just not be reachable from here, so only a warning. Either says what the source
+     * found that may keep the edge silent ({@code hint}, may be empty).
      */
-    private void probeEdge(HostPort gateway, HostPort nodePort, HostPort app, boolean strict, Duration wait) {
+    private void probeEdge(HostPort gateway, HostPort nodePort, HostPort app, boolean strict, Duration wait,
+            String hint) {
         long t = System.nanoTime();
         String[] last = {"no answer"};
         try {
@@ -439,7 +448,7 @@ public final class Testbed {
             out.printf("  the gateway answers through %s: %s (%d s)%n", gateway, last[0], secondsSince(t));
         } catch (ConditionTimeoutException e) {
             String msg = "the gateway does not answer through " + gateway + " within " + wait.toSeconds() + " s (last: "
-                    + last[0] + ")";
+                    + last[0] + ")" + (hint == null || hint.isEmpty() ? "" : "\n  " + hint);
             if (strict) {
                 throw new TestbedException(msg, TestbedException.FAILED);
             }
@@ -526,6 +535,15 @@ public final class Testbed {
         if (hadState && mode.isEmpty()) {
             out.println("removed the state left in " + project.show(project.stateDir(name)));
         }
+    }
+
+    /**
+     * Whether a kube node named {@code name} is on this host, whichever clone started it (its
+     * folders, namespace or link: no testbed.env needed). For callers that must leave a running
+     * testbed of that name alone.
+     */
+    public boolean kubeNodePresent(String name) {
+        return new KubeSource(project, out, UpOptions.k3s().withTarget(Target.KUBE)).present(name);
     }
 
     // ---- status ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
  * {@code make up}, {@code make down}, {@code make status}, {@code make weights}).
  *
  * <p>Exit codes: 0 done; 1 failed on the way; 2 usage; 3 something needed is missing here (Docker,
- * the k3s image, a tarball, the cluster): nothing was started.
+ * the k3s image and no pull of it, a tarball, the cluster): nothing was started.
  *
  * <p>{@code up} in k3s mode ends the JVM with {@link Runtime#halt}, skipping shutdown hooks, once it
  * has started the cluster (also when a later step fails, so that the cluster can be looked at):
@@ -112,8 +112,14 @@ public final class TestbedMain implements Callable<Integer> {
         Path kubeBinary;
 
         @Option(names = "--k3s-image", paramLabel = "IMAGE", defaultValue = K3sNode.DEFAULT_IMAGE,
-                description = "The k3s image, present in the local Docker engine (default: ${DEFAULT-VALUE}).")
+                description = "The k3s image (default: ${DEFAULT-VALUE}).")
         String k3sImage;
+
+        @Option(names = "--k3s-pull", paramLabel = "always|missing|never", defaultValue = "missing",
+                description = "k3s: pull the k3s image when it is not in the local Docker engine (missing, the "
+                        + "default), before every start (always), or never (a machine without registry access: a "
+                        + "missing image stops up before anything starts).")
+        String k3sPull;
 
         @Option(names = "--image-registry", paramLabel = "REGISTRY",
                 description = "kubeconfig: the registry the images were pushed to (scripts/testbed.sh pushes them).")
@@ -131,7 +137,7 @@ public final class TestbedMain implements Callable<Integer> {
         @Override
         public Integer call() {
             Testbed.UpOptions o = Testbed.UpOptions.k3s().withName(parent.name).withK3sImage(k3sImage)
-                    .withRolloutTimeout(Duration.ofSeconds(rolloutTimeout));
+                    .withK3sPull(K3sPull.parse(k3sPull)).withRolloutTimeout(Duration.ofSeconds(rolloutTimeout));
             switch (cluster.toLowerCase(java.util.Locale.ROOT)) {
                 case "k3s", "kube" -> {
                     if (imageRegistry != null && !imageRegistry.isBlank()) {

@@ -51,11 +51,16 @@ abstract class ClusterEdgeChecks {
     /** One line for the skip message and the assertions. */
     abstract String suite();
 
+    /** Says why the suite skips, in one line (a tier of several suites may say it once for all). */
+    void announceSkip(String why) {
+        System.out.println(suite() + " skipped: " + why);
+    }
+
     @BeforeAll
     void up() {
         skip = skipReason();
         if (skip != null) {
-            System.out.println(suite() + " skipped: " + skip);
+            announceSkip(skip);
             return;
         }
         testbed = new Testbed(project, System.out);

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +49,7 @@ class ClusterModeTest {
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
     private final ScheduledExecutorService controllers = Executors.newSingleThreadScheduledExecutor();
     private volatile String loadBalancerIp;
+    private volatile boolean rollOut = true;
 
     @BeforeEach
     void start() throws IOException {
@@ -84,7 +87,8 @@ class ClusterModeTest {
                     client.apiextensions().v1().customResourceDefinitions().resource(crd).updateStatus();
                 }
             }
-            for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+            for (Deployment d : rollOut ? client.apps().deployments().inAnyNamespace().list().getItems()
+                    : java.util.List.<Deployment>of()) {
                 int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
                 if (d.getStatus() == null || d.getStatus().getReadyReplicas() == null) {
                     client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(
@@ -211,6 +215,122 @@ class ClusterModeTest {
                 .hasMessageContaining("the launcher imports the Jib tarballs");
         assertThat(Map.of("printed", buf.toString())).extractingByKey("printed").asString()
                 .contains("rollout   0 s: default/stuck 0/1");
+    }
+
+    // ---- a cluster of its own (as k3s and kube are: the edge must answer), standing in for one ----------
+
+    @Test
+    void aSilentEdgeFailsUpWithWhatTheSourceFoundThatMayKeepItSilent() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String hint = BridgeNetfilter.hint(null).orElseThrow();
+
+        assertThatThrownBy(() -> testbed.up(ownCluster(new HostPort("127.0.0.1", closed), hint), options()))
+                .isInstanceOfSatisfying(TestbedException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
+                .hasMessageStartingWith("the gateway does not answer through 127.0.0.1:" + closed + " within 1 s")
+                .hasMessageEndingWith("\n  " + hint);
+    }
+
+    @Test
+    void aSilentEdgeWithoutAHintSaysWhatItSaidBefore() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+
+        assertThatThrownBy(() -> testbed.up(ownCluster(new HostPort("127.0.0.1", closed), ""), options()))
+                .hasMessageStartingWith("the gateway does not answer through 127.0.0.1:" + closed)
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void aRolloutTimeoutOnTheSharedUpPathShowsTheNodesConditions() {
+        rollOut = false; // CRDs still become Established; the Deployments never get ready
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-2").endMetadata().withNewStatus()
+                .addNewCondition().withType("Ready").withStatus("False").withReason("KubeletNotReady")
+                .withMessage("container runtime is down").endCondition()
+                .addNewCondition().withType("MemoryPressure").withStatus("False").withReason("KubeletHasSufficientMemory")
+                .endCondition()
+                .addNewCondition().withType("DiskPressure").withStatus("True").withReason("KubeletHasDiskPressure")
+                .withMessage("kubelet has disk pressure").endCondition().endStatus().build()).create();
+
+        assertThatThrownBy(() -> testbed.up(ownCluster(new HostPort("127.0.0.1", 9), ""),
+                options().withRolloutTimeout(Duration.ofSeconds(2))))
+                .isInstanceOf(TestbedException.class)
+                .hasMessageContaining("the rollouts did not finish within 2 s")
+                .hasMessageContaining("\n    nodes: ")
+                .hasMessageContaining("node-2: Ready=False (KubeletNotReady: container runtime is down), "
+                        + "DiskPressure=True (KubeletHasDiskPressure: kubelet has disk pressure)")
+                .hasMessageNotContaining("MemoryPressure");
+    }
+
+    /**
+     * The mock API server as a cluster of its own, reached at {@code edge} from here, with
+     * {@code hint} as what it found that may keep the edge silent (k3s: bridge netfilter off).
+     */
+    private ClusterSource ownCluster(HostPort edge, String hint) {
+        Path kubeconfig = api.kubeconfig(tmp.resolve("own"));
+        return new ClusterSource() {
+            @Override
+            public String mode() {
+                return "stand-in";
+            }
+
+            @Override
+            public String describe() {
+                return "the mock API server as a cluster of its own";
+            }
+
+            @Override
+            public java.util.List<String> problems(Manifests.Images images) {
+                return java.util.List.of();
+            }
+
+            @Override
+            public Started start(Path stateDir, Map<String, String> env) {
+                return new Started(kubeconfig, null);
+            }
+
+            @Override
+            public void loadImages(Manifests.Images images) {
+            }
+
+            @Override
+            public boolean ownsNodes() {
+                return false; // no Ready node to wait for, no tarballs to check
+            }
+
+            @Override
+            public HostPort fromHere(String clusterHost, int port, String what) {
+                return edge;
+            }
+
+            @Override
+            public String silentEdgeHint() {
+                return hint;
+            }
+
+            @Override
+            public String pendingContext(boolean loadBalancer) {
+                return "";
+            }
+
+            @Override
+            public void down(String name, java.util.Optional<TestbedEnv> env) {
+            }
+
+            @Override
+            public boolean status(String name, java.util.Optional<TestbedEnv> env) {
+                return false;
+            }
+
+            @Override
+            public boolean present(String name) {
+                return false;
+            }
+        };
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Container;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -72,14 +75,30 @@ class ContainerLifecycleIT {
         EdgePorts ports = EdgePorts.from(Manifests.plan(project, Manifests.Images.local(project)));
         try (var k3s = K3sNode.create(K3sNode.DEFAULT_IMAGE, name, false, project.version(), ports.containerPorts())) {
             assertThat(k3s.getCommandParts()).containsExactly("server", "--disable=traefik", "--disable=servicelb",
-                    "--tls-san=" + k3s.getHost());
+                    "--tls-san=" + k3s.getHost(), "--kube-proxy-arg=masquerade-all=true",
+                    "--kubelet-arg=cgroup-root=/meshbed-k3s-" + name,
+                    "--kubelet-arg=eviction-hard=imagefs.available<1%", "--kubelet-arg=eviction-hard=nodefs.available<1%",
+                    "--kubelet-arg=eviction-minimum-reclaim=imagefs.available=1%",
+                    "--kubelet-arg=eviction-minimum-reclaim=nodefs.available=1%");
+            assertThat(k3s.getEnvMap()).containsEntry(K3sCommandLine.CGROUP_ROOT_ENV, "/meshbed-k3s-" + name);
+            // what the container is created with: the entrypoint that makes the cgroup root, in the
+            // host's cgroup namespace (K3sContainer's choice, the reason for a root per name)
+            CreateContainerCmd create = docker.createContainerCmd(K3sNode.DEFAULT_IMAGE)
+                    .withHostConfig(HostConfig.newHostConfig()).withExposedPorts(ExposedPort.tcp(6443));
+            for (var modifier : k3s.getCreateContainerCmdModifiers()) {
+                create = modifier.modify(create);
+            }
+            assertThat(create.getEntrypoint()).containsExactlyElementsOf(K3sCommandLine.entrypoint());
+            assertThat(create.getHostConfig().getCgroupnsMode()).isEqualTo("host");
             assertThat(k3s.getExposedPorts()).containsExactlyInAnyOrder(6443, 8443, 80, 31380, 15021, 32000, 30080);
             assertThat(k3s.getLabels()).containsEntry(K3sNode.LABEL, name).containsEntry(K3sNode.LB_LABEL, "off")
                     .containsEntry(K3sNode.VERSION_LABEL, project.version());
             assertThat(k3s.isPrivilegedMode()).isTrue();
         }
         try (var k3s = K3sNode.create(K3sNode.DEFAULT_IMAGE, name, true, project.version(), ports.containerPorts())) {
-            assertThat(k3s.getCommandParts()).containsExactly("server", "--disable=traefik", "--tls-san=" + k3s.getHost());
+            assertThat(k3s.getCommandParts()).containsExactlyElementsOf(
+                    K3sCommandLine.serverArgs(name, true, k3s.getHost()));
+            assertThat(k3s.getCommandParts()).doesNotContain("--disable=servicelb");
         }
     }
 

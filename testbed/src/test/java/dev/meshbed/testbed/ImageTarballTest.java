@@ -47,6 +47,30 @@ class ImageTarballTest {
     }
 
     @Test
+    void theImagesPlatformComesFromItsConfig() throws IOException {
+        Path arm = tar("blobs/sha256/" + "c".repeat(64), "{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":{}}",
+                "manifest.json", "[{\"Config\":\"blobs/sha256/" + "c".repeat(64) + "\",\"RepoTags\":[\"meshbed/gateway:1\"]}]");
+        assertThat(ImageTarball.platform(arm)).contains("linux/arm64");
+        Path amd = tar("./config.json", "{\"architecture\":\"amd64\",\"os\":\"linux\"}",
+                "./manifest.json", "[{\"Config\":\"config.json\",\"RepoTags\":[\"meshbed/gateway:1\"]}]");
+        assertThat(ImageTarball.platform(amd)).contains("linux/amd64");
+        assertThat(ImageTarball.platform(tar("oci-layout", "{}", "index.json", "{\"manifests\":[]}"))).isEmpty();
+        assertThat(ImageTarball.platform(tar("config.json", "{}", "manifest.json", "[{\"Config\":\"config.json\"}]")))
+                .isEmpty();
+    }
+
+    @Test
+    void theBuiltTarballsIfAnyAreForALinuxPlatform() throws IOException {
+        Project project = Project.locate(null);
+        for (Path tarball : List.of(project.gatewayTarball(), project.appTarball())) {
+            if (Files.isRegularFile(tarball)) {
+                assertThat(ImageTarball.platform(tarball)).as(tarball.toString()).get().asString().startsWith("linux/");
+                System.out.println(project.show(tarball) + ": " + ImageTarball.platform(tarball).orElseThrow());
+            }
+        }
+    }
+
+    @Test
     void ociLayoutsNameThemInIndexJson() throws IOException {
         Path f = tar("oci-layout", "{}", "index.json", "{\"manifests\":[{\"annotations\":"
                 + "{\"org.opencontainers.image.ref.name\":\"reg.example/meshbed/sample-app:1\"}}]}",

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * {@code make up LB=off}: k3s with {@code --disable=servicelb}, as minikube without a tunnel
  * ({@link ClusterEdgeChecks}: the LoadBalancer stays pending and Istio's fallback is taken), and
  * nothing answers on the load balancer's port. Runs where Docker answers and the k3s image is
- * present locally; skipped with one line otherwise.
+ * present locally; skipped with one line otherwise (K3S_PULL=missing pulls it).
  */
 class K3sNoLoadBalancerIT extends ClusterEdgeChecks {
 
@@ -27,8 +27,14 @@ class K3sNoLoadBalancerIT extends ClusterEdgeChecks {
     }
 
     @Override
+    void announceSkip(String why) {
+        K3sSuite.announceSkip(why);
+    }
+
+    @Override
     Testbed.UpOptions options() {
-        return Testbed.UpOptions.k3s().withName(name()).withK3sImage(K3sSuite.IMAGE).withLoadBalancer(false);
+        return Testbed.UpOptions.k3s().withName(name()).withK3sImage(K3sSuite.IMAGE).withK3sPull(K3sSuite.pull())
+                .withLoadBalancer(false);
     }
 
     @Override

@@ -15,13 +15,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The launcher as users run it (java -jar testbed/target/testbed.jar, and scripts/testbed.sh),
- * where it must be fast: {@code up} without the k3s image (or without Docker, or without the
- * Testcontainers settings) stops within seconds and says what to do; {@code down} and
- * {@code status} with nothing running are fine. Each run is timed.
+ * where it must be fast: {@code up} without the k3s image and told not to pull it (or without
+ * Docker, or without the Testcontainers settings) stops within seconds and says what to do; told
+ * to pull an image no registry here has, it stops in bounded time with one line saying why;
+ * {@code down} and {@code status} with nothing running are fine. Each run is timed.
  */
 class LauncherIT {
 
     private static final Duration FAST = Duration.ofSeconds(15);
+    /** A pull that cannot succeed: the engine's answer, or the launcher giving up after its stall time. */
+    private static final Duration PULL_BOUND = ImagePull.STALL.plus(FAST);
     private static final String ABSENT_IMAGE = "rancher/k3s:v0.0.0-meshbed-absent";
 
     private final Project project = Project.locate(null);
@@ -68,8 +71,8 @@ class LauncherIT {
     }
 
     @Test
-    void upWithoutTheK3sImageStopsWithinSecondsAndSaysWhatToDo() throws Exception {
-        Run r = run(Map.of(), true, jar("up", "--k3s-image", ABSENT_IMAGE));
+    void upWithoutTheK3sImageAndNoPullStopsWithinSecondsAndSaysWhatToDo() throws Exception {
+        Run r = run(Map.of(), true, jar("up", "--k3s-image", ABSENT_IMAGE, "--k3s-pull", "never"));
 
         assertThat(r.exit()).as(r.all()).isEqualTo(TestbedException.MISSING);
         assertThat(r.took()).isLessThan(FAST);
@@ -78,9 +81,29 @@ class LauncherIT {
             System.out.println("(no Docker engine here: the same fast stop, for that reason)");
         } else {
             assertThat(r.err()).contains("the k3s image " + ABSENT_IMAGE + " is not present",
-                    "docker pull " + ABSENT_IMAGE);
+                    "K3S_PULL=never", "docker pull " + ABSENT_IMAGE);
         }
         assertThat(Files.exists(project.stateDir(name))).as("nothing written").isFalse();
+    }
+
+    @Test
+    void upPullsAMissingK3sImageAndStopsInBoundedTimeWithOneLineWhenNoRegistryHasIt() throws Exception {
+        Run r = run(Map.of(), true, jar("up", "--k3s-image", ABSENT_IMAGE));
+
+        assertThat(r.exit()).as(r.all()).isEqualTo(TestbedException.MISSING);
+        assertThat(r.took()).isLessThan(PULL_BOUND);
+        if (r.err().contains("no Docker engine answers") || r.err().contains("did not answer")) {
+            System.out.println("(no Docker engine here: a fast stop before any pull)");
+            return;
+        }
+        assertThat(r.out()).contains("pulling " + ABSENT_IMAGE);
+        // one line: the reason, whether no registry answers (CI) or the registry has no such tag (a laptop;
+        // or refuses: a rate limit)
+        assertThat(r.err().lines().filter(l -> l.contains("pulling " + ABSENT_IMAGE + " failed: "))).singleElement()
+                .asString().containsAnyOf("the registry is unreachable", "the registry has no such image",
+                        "the registry refused", "the registry denied access")
+                .contains("K3S_PULL=never");
+        assertThat(Files.exists(project.stateDir(name).resolve(TestbedEnv.FILE_NAME))).as("nothing written").isFalse();
     }
 
     @Test

@@ -30,6 +30,14 @@ class TestbedMainTest {
         assertThat(run("up", "--image-registry", "reg.example")).isEqualTo(2);
         assertThat(err.toString()).contains("--image-registry: only with --cluster kubeconfig");
         assertThat(run("weights")).isEqualTo(2);
+        assertThat(run("up", "--k3s-pull", "sometimes")).isEqualTo(2);
+        assertThat(err.toString()).contains("--k3s-pull: sometimes (expected: always, missing or never)");
+    }
+
+    @Test
+    void aK3sNodeNeedsANameThatCanBeACgroup() {
+        assertThat(run("--name", "a/b", "up")).isEqualTo(2);
+        assertThat(err.toString()).contains("the testbed name 'a/b' is not usable for a k3s node");
     }
 
     @Test

@@ -31,7 +31,8 @@ class ClusterScenariosIT {
 
     static final String NAME = "it-kube-load";
 
-    private final Project project = Project.locate(Path.of(System.getProperty("loadtest.root", ".")));
+    // found upwards from the module (GatlingRun clears the loadtest.* properties after each run)
+    private final Project project = Project.locate(null);
     private Testbed testbed;
     private String skip;
 
