@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -90,19 +89,18 @@ class ClusterLabsIT {
                     file.getFileName() + ": " + lab.title() + " (" + c.name() + ")", () -> {
                         Path log = Files.createDirectories(ROOT.resolve("labs/target/lab-logs"))
                                 .resolve(file.getFileName() + ".cluster.log");
-                        LabRun.Result r = LabRun.run(lab, section, ROOT, Duration.ofMinutes(20), log, c.env());
+                        LabRun.Result r;
+                        try {
+                            r = LabRun.run(lab, section, ROOT, Duration.ofMinutes(20), log, c.env());
+                        } finally {
+                            // a lab ends with make down; one that failed half-way leaves its testbed: removed here
+                            // (JUnit would run an @AfterEach once per factory, not per dynamic test)
+                            run(Duration.ofMinutes(3), c.env(), "scripts/testbed.sh", "down");
+                        }
                         assertThat(r.ok()).as("%s (full output: %s)", r.report(), log).isTrue();
                     })));
         }
         return tests;
-    }
-
-    @AfterEach
-    void removeTheTestbed() throws Exception {
-        Cluster c = cluster();
-        if (c.missing() == null) {
-            run(Duration.ofMinutes(3), c.env(), "scripts/testbed.sh", "down");
-        }
     }
 
     /**

@@ -63,7 +63,8 @@ public final class TestbedEnv {
                 sb.append("# ").append(line).append('\n');
             }
         }
-        values.forEach((k, v) -> sb.append(k).append('=').append(quote(v)).append('\n'));
+        // exported: `. testbed.env` then hands KUBECONFIG and the rest to kubectl, curl and make
+        values.forEach((k, v) -> sb.append("export ").append(k).append('=').append(quote(v)).append('\n'));
         return sb.toString();
     }
 
