@@ -168,9 +168,6 @@ public final class SplitVerdict {
         return pass;
     }
 
-    public double pValue() {
-        return pValue;
-    }
 
     /** {@code exact binomial}, {@code chi-square (2 df)}, ... */
     public String test() {
@@ -179,6 +176,10 @@ public final class SplitVerdict {
 
     public long total() {
         return total;
+    }
+
+    public double pValue() {
+        return pValue;
     }
 
     public double confidence() {
@@ -260,9 +261,10 @@ public final class SplitVerdict {
         }
     }
 
-    private static String percent(double confidence) {
-        double p = 100 * confidence;
-        return p == Math.rint(p) ? String.valueOf((long) p) : String.format(Locale.ROOT, "%.2f", p);
+    /** 0.99 as "99", 0.9975 as "99.75": six significant digits, no trailing zeros. */
+    public static String percent(double confidence) {
+        return new java.math.BigDecimal(100 * confidence).round(new java.math.MathContext(6)).stripTrailingZeros()
+                .toPlainString();
     }
 
     @Override

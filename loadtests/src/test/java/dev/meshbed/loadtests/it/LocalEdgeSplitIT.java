@@ -52,7 +52,7 @@ class LocalEdgeSplitIT {
         assertThat(v.path("versions").get(0).path("expected_share").asDouble()).isEqualTo(0.8);
         assertThat(v.path("report").asText()).endsWith("index.html");
         assertThat(Files.readString(run.folder().orElseThrow().resolve("verdict.txt"))).startsWith("EdgeSplit ")
-                .contains("PASS at 99% confidence").contains("index.html");
+                .contains("PASS at 99.9% confidence").contains("index.html");
         assertThat(run.folder().orElseThrow().resolve("index.html")).isRegularFile();
         // the report: a row per version with the verdict's counts, the real requests silent, so the
         // global count is the responses plus the one verdict row, not twice the responses

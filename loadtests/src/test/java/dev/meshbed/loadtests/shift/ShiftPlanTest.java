@@ -55,4 +55,45 @@ class ShiftPlanTest {
         assertThat(unwritten.pass()).as("a step whose write failed fails the shift").isFalse();
         assertThat(unwritten.lines("WeightShift", "t", null)).contains("2 steps, 0 of them consistent");
     }
+
+    @Test
+    void theStatedConfidenceHoldsForTheWholeRun() {
+        assertThat(ShiftVerdict.perStepConfidence(0.99, 4)).isCloseTo(0.9975, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(ShiftVerdict.perStepConfidence(0.99, 1)).isCloseTo(0.99, org.assertj.core.api.Assertions.within(1e-12));
+        assertThatThrownBy(() -> ShiftVerdict.perStepConfidence(0.99, 0)).hasMessage("steps: 0 (expected: >= 1)");
+
+        // the CI run that failed: 598 v1 of 640 at 90-10 (93.4%, exact binomial p=0.003), one of four steps
+        ShiftPlan p = ShiftPlan.parse("100-0,90-10,50-50,0-100", List.of("v1", "v2"), Duration.ofSeconds(40),
+                Duration.ofMillis(1000));
+        long start = 1_000_000;
+        ShiftVerdict v = ShiftVerdict.evaluate(p, List.of(start, start + 10_000, start + 20_000, start + 30_000),
+                start + 40_000, steps(start, 598, 640), 0, 0.99, start);
+        assertThat(v.steps().get(1).verdict().pValue()).isBetween(0.0025, 0.01);
+        assertThat(v.steps().get(1).verdict().confidence()).isCloseTo(0.9975, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(v.pass()).as("p=0.003 is within what four right steps produce at 99% over the run").isTrue();
+        assertThat(v.lines("WeightShift", "t", null)).contains("PASS at 99.75% confidence")
+                .contains("4 steps, 4 of them consistent with their weights (99% confidence over the run)");
+
+        // a 90-10 step that really went 80-20 still fails
+        ShiftVerdict off = ShiftVerdict.evaluate(p, List.of(start, start + 10_000, start + 20_000, start + 30_000),
+                start + 40_000, steps(start, 512, 640), 0, 0.99, start);
+        assertThat(off.pass()).isFalse();
+        assertThat(off.steps().get(1).verdict().pass()).isFalse();
+    }
+
+    /** 100-0, then {@code v1} of {@code n} at the 90-10 step, then 50-50 and 0-100 exactly, in 10 s windows. */
+    private static VersionTally steps(long start, int v1, int n) {
+        VersionTally t = new VersionTally();
+        for (int i = 0; i < 640; i++) {
+            t.record("v1", start + 1_000 + i * 13L);
+        }
+        for (int i = 0; i < n; i++) {
+            t.record(i < v1 ? "v1" : "v2", start + 11_000 + i * 13L);
+        }
+        for (int i = 0; i < 640; i++) {
+            t.record(i % 2 == 0 ? "v1" : "v2", start + 21_000 + i * 13L);
+            t.record("v2", start + 31_000 + i * 13L);
+        }
+        return t;
+    }
 }
