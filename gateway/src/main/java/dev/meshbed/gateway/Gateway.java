@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.meshbed.gateway.admin.AdminServer;
 import dev.meshbed.gateway.admin.GatewayMetrics;
 import dev.meshbed.gateway.proxy.AccessLog;
+import dev.meshbed.gateway.proxy.EdgeLimits;
 import dev.meshbed.gateway.proxy.GatewayServer;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
@@ -28,9 +29,17 @@ public final class Gateway implements AutoCloseable {
     /** Everything a gateway is started with. */
     public record Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int adminPort,
             Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
-            AccessLog accessLog, RandomSource random) {
+            AccessLog accessLog, RandomSource random, EdgeLimits limits) {
+
+        public Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int adminPort,
+                Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
+                AccessLog accessLog, RandomSource random) {
+            this(source, listeners, bindAddress, adminPort, labels, transport, eventLoops, connectTimeoutMillis,
+                    accessLog, random, EdgeLimits.DEFAULTS);
+        }
 
         public Settings {
+            requireNonNull(limits, "limits");
             requireNonNull(source, "source");
             listeners = List.copyOf(requireNonNull(listeners, "listeners"));
             requireNonNull(bindAddress, "bindAddress");
@@ -80,7 +89,7 @@ public final class Gateway implements AutoCloseable {
         GatewayServer server;
         try {
             server = GatewayServer.start(new GatewayServer.Settings(s.bindAddress(), s.listeners(), s.transport(),
-                    s.eventLoops(), UPSTREAM_IDLE_TIMEOUT_MILLIS), tables, metrics, s.accessLog(), s.random());
+                    s.eventLoops(), UPSTREAM_IDLE_TIMEOUT_MILLIS, s.limits()), tables, metrics, s.accessLog(), s.random());
         } catch (Exception e) {
             throw new IOException("cannot listen on " + s.bindAddress() + " " + s.listeners() + ": " + e.getMessage(), e);
         }
@@ -89,6 +98,7 @@ public final class Gateway implements AutoCloseable {
         info.put("config", s.source().describe());
         info.put("transport", s.transport().displayName());
         info.put("event_loops", s.eventLoops());
+        info.put("limits", limitsInfo(s.limits(), server.maxConnections()));
         AdminServer admin;
         try {
             admin = AdminServer.start(s.bindAddress(), s.adminPort(), tables, metrics, () -> info);
@@ -137,6 +147,38 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    private static Map<String, Object> limitsInfo(EdgeLimits l, int maxConnections) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("request_headers_timeout_ms", l.requestHeadersTimeoutMillis());
+        m.put("stream_idle_timeout_ms", l.streamIdleTimeoutMillis());
+        m.put("idle_timeout_ms", l.connectionIdleTimeoutMillis());
+        m.put("max_connections", maxConnections);
+        m.put("max_headers_count", l.maxHeadersCount());
+        return m;
+    }
+
+    /** Client connections allowed open at once (the limit, or less if file descriptors are fewer). */
+    public int maxConnections() {
+        return server.maxConnections();
+    }
+
+    /** True once a drain has begun: readiness fails from then on. */
+    public boolean draining() {
+        return server.draining();
+    }
+
+    /**
+     * Shuts down the way Istio's proxy does on SIGTERM: readiness fails at once, the listeners serve
+     * on for {@code drainMillis} with {@code connection: close} on every response, then close; requests
+     * in flight get {@code inFlightMillis} more; then everything stops.
+     */
+    public void drainAndStop(long drainMillis, long inFlightMillis) {
+        server.drain(drainMillis, inFlightMillis);
+        pipeline.close();
+        admin.close();
+        accessLog.close();
     }
 
     /** Stops reading config, drains requests in flight for up to {@code drainMillis}, closes everything. */

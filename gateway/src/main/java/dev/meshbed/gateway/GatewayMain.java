@@ -2,6 +2,7 @@ package dev.meshbed.gateway;
 
 import dev.meshbed.gateway.config.Durations;
 import dev.meshbed.gateway.proxy.AccessLog;
+import dev.meshbed.gateway.proxy.EdgeLimits;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -105,6 +106,42 @@ public final class GatewayMain implements Callable<Integer> {
             description = "Upstream connect timeout unless a DestinationRule sets one (default: ${DEFAULT-VALUE}).")
     String connectTimeout;
 
+    @Option(names = "--request-headers-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "From a request's first byte to its last header; then 408 and close; 0 disables "
+                    + "(default: ${DEFAULT-VALUE}, Envoy's edge best practice).")
+    String requestHeadersTimeout;
+
+    @Option(names = "--stream-idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
+            description = "A request with no byte either way for this long is ended: 408, or a reset once the "
+                    + "response started (flag SI); 0 disables (default: ${DEFAULT-VALUE}, as Envoy).")
+    String streamIdleTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
+            description = "A client connection with no request for this long is closed; 0 disables "
+                    + "(default: ${DEFAULT-VALUE}, as Envoy).")
+    String idleTimeout;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "50000",
+            description = "Client connections open at once; more are answered 503 and closed (flag OM). Lowered "
+                    + "to half the file descriptors left if the open-file limit is smaller (default: "
+                    + "${DEFAULT-VALUE}, Envoy's edge example).")
+    int maxConnections;
+
+    @Option(names = "--max-headers-count", paramLabel = "N", defaultValue = "100",
+            description = "Request headers allowed; more are answered 431 (default: ${DEFAULT-VALUE}, as Envoy).")
+    int maxHeadersCount;
+
+    @Option(names = "--drain-duration", paramLabel = "DURATION", defaultValue = "5s",
+            description = "On SIGTERM: readiness fails at once and the listeners serve on for this long, every "
+                    + "response with 'connection: close' (default: ${DEFAULT-VALUE}, Istio's "
+                    + "terminationDrainDuration).")
+    String drainDuration;
+
+    @Option(names = "--drain-in-flight-limit", paramLabel = "DURATION", defaultValue = "20s",
+            description = "After the drain, how long requests still in flight may take before the process exits "
+                    + "(default: ${DEFAULT-VALUE}; drain plus this stays under Kubernetes' 30 s grace period).")
+    String drainInFlightLimit;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
     String logLevel;
@@ -134,6 +171,11 @@ public final class GatewayMain implements Callable<Integer> {
         if (loops < 1) {
             throw new IllegalArgumentException("--event-loops: " + loops + " (expected: >= 1)");
         }
+        EdgeLimits limits = new EdgeLimits(millis("--request-headers-timeout", requestHeadersTimeout),
+                millis("--stream-idle-timeout", streamIdleTimeout), millis("--idle-timeout", idleTimeout),
+                positive("--max-connections", maxConnections), positive("--max-headers-count", maxHeadersCount));
+        long drainMillis = millis("--drain-duration", drainDuration);
+        long inFlightMillis = millis("--drain-in-flight-limit", drainInFlightLimit);
         ConfigSource configSource;
         KubernetesClient client = null;
         if (source.kubernetes) {
@@ -155,7 +197,7 @@ public final class GatewayMain implements Callable<Integer> {
         Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
         Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, adminPort,
                 ownLabels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
-                RandomSource.threadLocal());
+                RandomSource.threadLocal(), limits);
         Gateway gateway = Gateway.start(settings);
 
         String why = gateway.transport() == Transport.IO_URING ? ""
@@ -164,12 +206,16 @@ public final class GatewayMain implements Callable<Integer> {
         out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; admin on %s:%d%n",
                 Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
                 gateway.transport().displayName(), why, loops, bind, gateway.adminPort());
+        out.printf("limits: %d connections%s, %d headers, request headers timeout %s, stream idle timeout %s, "
+                + "idle timeout %s; on SIGTERM drain %s, then %s for requests in flight%n", gateway.maxConnections(),
+                gateway.maxConnections() < maxConnections ? " (open-file limit)" : "", maxHeadersCount,
+                requestHeadersTimeout, streamIdleTimeout, idleTimeout, drainDuration, drainInFlightLimit);
         out.flush();
 
         CountDownLatch stopped = new CountDownLatch(1);
         KubernetesClient ownedClient = client;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.stop(2000);
+            gateway.drainAndStop(drainMillis, inFlightMillis);
             if (ownedClient != null) {
                 ownedClient.close();
             }
@@ -177,6 +223,25 @@ public final class GatewayMain implements Callable<Integer> {
         }, "meshbed-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private static long millis(String option, String text) {
+        try {
+            long ms = Durations.parse(text).toMillis();
+            if (ms >= 0) {
+                return ms;
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
+        }
+        throw new IllegalArgumentException(option + ": " + text + " (expected: a duration >= 0, e.g. 10s)");
+    }
+
+    private static int positive(String option, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(option + ": " + value + " (expected: >= 1)");
+        }
+        return value;
     }
 
     private List<ListenerSpec> listeners() {

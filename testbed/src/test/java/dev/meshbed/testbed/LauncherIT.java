@@ -22,7 +22,11 @@ import org.junit.jupiter.api.Test;
  */
 class LauncherIT {
 
-    private static final Duration FAST = Duration.ofSeconds(15);
+    /**
+     * "Within seconds" as against a hang or a pull: a JVM start and Docker's answers, which took 21 s
+     * on a 2-core machine busy compiling beside it (5 s when idle).
+     */
+    private static final Duration FAST = Duration.ofSeconds(45);
     /** A pull that cannot succeed: the engine's answer, or the launcher giving up after its stall time. */
     private static final Duration PULL_BOUND = ImagePull.STALL.plus(FAST);
     private static final String ABSENT_IMAGE = "rancher/k3s:v0.0.0-meshbed-absent";

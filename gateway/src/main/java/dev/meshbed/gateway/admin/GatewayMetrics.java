@@ -38,6 +38,7 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
     private final CounterDataPoint[] downstreamByClass = new CounterDataPoint[6];
     private final CounterDataPoint[] byFlag = new CounterDataPoint[ResponseFlag.values().length];
     private final Counter configReloads;
+    private final Counter edgeEvents;
     private final LongAdder downstreamActive = new LongAdder();
     private final LongAdder upstreamActive = new LongAdder();
     private final ConcurrentMap<String, Stats> clusters = new ConcurrentHashMap<>();
@@ -70,6 +71,11 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         for (ResponseFlag f : ResponseFlag.values()) {
             byFlag[f.ordinal()] = flags.labelValues(f.code());
         }
+        edgeEvents = Counter.builder().name("meshbed_edge_events")
+                .help("Timeouts and refusals at the edge, by Envoy's stat name (downstream_rq_header_timeout, "
+                        + "downstream_cx_idle_timeout, downstream_rq_idle_timeout, downstream_cx_overflow, "
+                        + "downstream_cx_accept_error)")
+                .labelNames("event").withoutExemplars().register(registry);
         configReloads = Counter.builder().name("meshbed_config_reloads")
                 .help("Routing tables installed").withoutExemplars().register(registry);
         gauge("envoy_http_downstream_cx_active", "Open client connections", downstreamActive::sum);
@@ -117,6 +123,11 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
             downstreamByClass[c].inc();
         }
         byFlag[flag.ordinal()].inc();
+    }
+
+    @Override
+    public void edgeEvent(String name) {
+        edgeEvents.labelValues(name).inc();
     }
 
     public long activeDownstreamConnections() {

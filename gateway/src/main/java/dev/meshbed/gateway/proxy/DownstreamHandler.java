@@ -1,7 +1,13 @@
 package dev.meshbed.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -20,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * pipelines behind the current one wait here, already decoded, until it is answered (HTTP/1.1
  * answers must keep the order of the requests). The connection reads with AUTO_READ off: only
  * when idle, or when the current request's body may flow on.
+ *
+ * <p>Its timers: the connection idle timeout runs while no request is in progress; the request
+ * headers timeout from the first byte of a request (seen by {@link FirstBytes}, ahead of the
+ * codec) to its decoded head. A connection over the connection limit is answered 503 at once
+ * and closed.
  */
 final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -33,10 +44,124 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<Object> pipelined;
     private boolean reading;
     private boolean closing;
+    private boolean closeWhenIdle;
+    private boolean lingering;
+    /** How long a refused connection's further input is read and dropped before the close. */
+    static final long LINGER_MILLIS = 1000;
+    private final String refusal;
+    private ScheduledFuture<?> idleTimer;
+    private ScheduledFuture<?> headersTimer;
 
     DownstreamHandler(ProxyContext proxy, int listenerIndex) {
+        this(proxy, listenerIndex, null);
+    }
+
+    /** @param refusal when not null, the body of the 503 this connection is answered with at once */
+    DownstreamHandler(ProxyContext proxy, int listenerIndex, String refusal) {
         this.proxy = proxy;
         this.listenerIndex = listenerIndex;
+        this.refusal = refusal;
+    }
+
+    /** Sits ahead of the codec and tells the handler when a request's first bytes arrive. */
+    static final class FirstBytes extends ChannelInboundHandlerAdapter {
+        private final DownstreamHandler downstream;
+
+        FirstBytes(DownstreamHandler downstream) {
+            this.downstream = downstream;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf buf && buf.isReadable()) {
+                downstream.onBytes();
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Bytes arrived: when no request is in progress, they begin one, whose headers are now timed. */
+    void onBytes() {
+        long timeout = proxy.limits().requestHeadersTimeoutMillis();
+        if (current == null && headersTimer == null && timeout > 0 && !closing) {
+            headersTimer = ctx.executor().schedule(this::onHeadersTimeout, timeout, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onHeadersTimeout() {
+        headersTimer = null;
+        if (current != null || closing || !ctx.channel().isActive()) {
+            return;
+        }
+        proxy.metrics().edgeEvent("downstream_rq_header_timeout");
+        rejectWithoutRequest(HttpResponseStatus.REQUEST_TIMEOUT, "request header timeout\n", ResponseFlag.NONE);
+    }
+
+    private void armIdleTimer() {
+        long timeout = proxy.limits().connectionIdleTimeoutMillis();
+        if (timeout > 0 && idleTimer == null && !closing) {
+            idleTimer = ctx.executor().schedule(this::onIdleTimeout, timeout, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onIdleTimeout() {
+        idleTimer = null;
+        if (current == null && !closing) {
+            proxy.metrics().edgeEvent("downstream_cx_idle_timeout");
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    private void cancelTimers() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+        if (headersTimer != null) {
+            headersTimer.cancel(false);
+            headersTimer = null;
+        }
+    }
+
+    /** Answers with no request to go by (Envoy logs such as "- - -"), and closes. */
+    private void rejectWithoutRequest(HttpResponseStatus status, String body, ResponseFlag flag) {
+        HttpRequest none = new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-");
+        none.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, "close");
+        current = new ProxyExchange(this, ctx, proxy, none, remoteIp);
+        current.reject(status, body, flag);
+    }
+
+    private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
+
+    /** After a refusal: shuts the output, drops input for {@link #LINGER_MILLIS}, then closes. */
+    void lingerAndClose() {
+        closing = true;
+        releasePipelined();
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        lingering = true;
+        if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
+            duplex.shutdownOutput();
+        }
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ctx.read();
+    }
+
+    /**
+     * Draining is over: closes the connection if no request is in progress, or after the one that is
+     * (its response may have promised keep-alive before the drain began).
+     */
+    void closeWhenIdle() {
+        closeWhenIdle = true;
+        if (current == null && !closing) {
+            closing = true;
+            releasePipelined();
+            ctx.close();
+        }
     }
 
     int listenerIndex() {
@@ -64,8 +189,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             remoteIp = inet.getAddress().getHostAddress();
         }
         proxy.metrics().downstreamConnectionOpened();
-        ctx.read();
         ctx.fireChannelActive();
+        if (refusal != null) {
+            // answered before anything is read: the descriptor it holds is given back within a second
+            HttpRequest none = new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-");
+            none.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, "close");
+            current = new ProxyExchange(this, ctx, proxy, none, remoteIp);
+            current.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal, ResponseFlag.OM);
+            return;
+        }
+        armIdleTimer();
+        ctx.read();
     }
 
     @Override
@@ -85,10 +219,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest request) {
+            cancelTimers();
             current = new ProxyExchange(this, ctx, proxy, request, remoteIp);
             if (request.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
                 badRequest(current, request.decoderResult().cause());
+                return;
+            }
+            int headers = request.headers().size();
+            if (headers > proxy.limits().maxHeadersCount()) {
+                current.rejectMalformed(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "bad request: " + headers
+                        + " headers (expected: <= " + proxy.limits().maxHeadersCount() + ")\n");
                 return;
             }
             current.start();
@@ -124,7 +265,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
-        if (current != null) {
+        if (lingering) {
+            ctx.read();
+        } else if (current != null) {
             current.onDownstreamReadComplete();
         } else if (!closing && (pipelined == null || pipelined.isEmpty())) {
             ctx.read();
@@ -137,11 +280,16 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current = null;
-        if (!keepAlive) {
+        if (!keepAlive || closeWhenIdle) {
+            if (keepAlive) { // the close follows the response on its way out
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            }
             closing = true;
             releasePipelined();
             return;
         }
+        armIdleTimer();
         if (pipelined != null && !pipelined.isEmpty()) {
             // Not from inside the upstream's read: the next request may borrow that very connection.
             ctx.executor().execute(this::runPipelined);
@@ -181,6 +329,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        cancelTimers();
         releasePipelined();
         ProxyExchange e = current;
         current = null;

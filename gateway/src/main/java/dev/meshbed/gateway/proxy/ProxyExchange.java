@@ -96,6 +96,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     private ResponseFlag flag = ResponseFlag.NONE;
     private List<String> cookies;
     private ScheduledFuture<?> timeout;
+    private ScheduledFuture<?> idleTimer;
+    private long lastActivityNanos = startNanos;
+    private boolean lingerOnClose;
     private boolean finished;
     private long durationNanos;
     private LocalReply deferredReply;
@@ -138,6 +141,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     /** Routes the request and starts forwarding it, or answers locally. */
     void start() {
+        armStreamIdleTimer();
         if (!request.headers().contains(HttpHeaderNames.HOST) && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             rejectMalformed(HttpResponseStatus.BAD_REQUEST, "bad request: missing host header\n"); // RFC 9112 3.2
             return;
@@ -182,6 +186,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     /** A body chunk of this request from the client. Takes ownership of {@code content}. */
     void onRequestContent(HttpContent content) {
+        lastActivityNanos = System.nanoTime();
         requestBytes += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         if (last) {
@@ -368,6 +373,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             ReferenceCountUtil.release(msg);
             return;
         }
+        lastActivityNanos = System.nanoTime();
         if (msg instanceof HttpResponse response) {
             if (response.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
@@ -439,6 +445,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             }
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (proxy.drain().draining()) {
+            downstreamReusable = false; // draining: this response ends the connection
+        }
         ProxyHeaders.connection(h, clientKeepAlive && downstreamReusable, clientVersion);
         if (cookies != null) {
             for (String c : cookies) {
@@ -509,6 +518,40 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         }
     }
 
+    // ---- stream idle timeout (Envoy's stream_idle_timeout) --------------------------------------
+
+    /** One timer per exchange, not one per byte: when it fires early it waits out the rest. */
+    private void armStreamIdleTimer() {
+        long timeoutMillis = proxy.limits().streamIdleTimeoutMillis();
+        if (timeoutMillis > 0 && !finished) {
+            long idleNanos = System.nanoTime() - lastActivityNanos;
+            long delayNanos = Math.max(0, TimeUnit.MILLISECONDS.toNanos(timeoutMillis) - idleNanos);
+            idleTimer = ctx.executor().schedule(this::onStreamIdle, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onStreamIdle() {
+        idleTimer = null;
+        if (finished) {
+            return;
+        }
+        if (System.nanoTime() - lastActivityNanos < TimeUnit.MILLISECONDS.toNanos(proxy.limits().streamIdleTimeoutMillis())) {
+            armStreamIdleTimer();
+            return;
+        }
+        proxy.metrics().edgeEvent("downstream_rq_idle_timeout");
+        closeUpstream();
+        if (responseStarted) {
+            flag = ResponseFlag.SI;
+            downstreamReusable = false;
+            ctx.close();
+            finish(false);
+        } else {
+            deferredReply = null;
+            sendLocalReply(HttpResponseStatus.REQUEST_TIMEOUT, "stream timeout", ResponseFlag.SI, null, true);
+        }
+    }
+
     // ---- endings -------------------------------------------------------------------------------
 
     /**
@@ -528,7 +571,23 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     /** Answers a request that broke HTTP, and closes the connection. */
     void rejectMalformed(HttpResponseStatus responseStatus, String body) {
-        sendLocalReply(responseStatus, body, ResponseFlag.DPE, null, true);
+        reject(responseStatus, body, ResponseFlag.DPE);
+    }
+
+    /** Answers from here and closes the connection (the request's rest, if any, is not read). */
+    void reject(HttpResponseStatus responseStatus, String body, ResponseFlag why) {
+        sendLocalReply(responseStatus, body, why, null, true);
+    }
+
+    /**
+     * Answers before the client has said anything, and closes gently: the output is shut, what the
+     * client still sends is read and dropped for a moment, then the connection closes. (Closed at
+     * once, a request arriving after the close would be met with a reset, which can destroy the
+     * answer in the client's receive buffer before it is read.)
+     */
+    void refuse(HttpResponseStatus responseStatus, String body, ResponseFlag why) {
+        lingerOnClose = true;
+        sendLocalReply(responseStatus, body, why, null, true);
     }
 
     private void sendLocalReply(HttpResponseStatus responseStatus, String body, ResponseFlag why, String location,
@@ -536,14 +595,16 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         flag = why;
         status = responseStatus.code();
         FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, body, location, head);
-        boolean keepAlive = clientKeepAlive && requestComplete && !close;
+        boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().draining();
         ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);
         responseStarted = true;
         responseComplete = true;
         responseBytes = response.content().readableBytes();
         ChannelFuture f = ctx.writeAndFlush(response);
         finish(keepAlive);
-        if (!keepAlive) {
+        if (lingerOnClose) {
+            f.addListener(written -> downstream.lingerAndClose());
+        } else if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE); // after finish(), as above
         }
     }
@@ -566,6 +627,10 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         durationNanos = System.nanoTime() - startNanos;
         if (timeout != null) {
             timeout.cancel(false);
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
         }
         if (endpointCounted) {
             endpointCounted = false;

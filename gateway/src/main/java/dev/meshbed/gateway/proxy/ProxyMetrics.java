@@ -14,6 +14,14 @@ public interface ProxyMetrics {
     /** Every response sent to a client, local replies included. */
     void downstreamResponse(int status, ResponseFlag flag);
 
+    /**
+     * An edge event counted by name, as Envoy's stats name them: {@code downstream_rq_header_timeout},
+     * {@code downstream_cx_idle_timeout}, {@code downstream_rq_idle_timeout}, {@code downstream_cx_overflow},
+     * {@code downstream_cx_accept_error}.
+     */
+    default void edgeEvent(String name) {
+    }
+
     ProxyMetrics NOOP = new ProxyMetrics() {
         @Override
         public void downstreamConnectionOpened() {

@@ -24,7 +24,11 @@ public enum ResponseFlag {
     /** Downstream protocol error: a request that breaks HTTP. 400. */
     DPE("DPE"),
     /** Upstream protocol error: a response that breaks HTTP. 502. */
-    UPE("UPE");
+    UPE("UPE"),
+    /** Stream idle timeout: no byte either way for the stream idle timeout. 408, or a reset once the response started. */
+    SI("SI"),
+    /** Overload: refused because the gateway is at its connection limit or out of file descriptors. 503. */
+    OM("OM");
 
     private final String code;
 

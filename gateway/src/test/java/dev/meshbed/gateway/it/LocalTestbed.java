@@ -87,6 +87,7 @@ final class LocalTestbed implements AutoCloseable {
         private final Map<String, SampleConfig> extraServers = new LinkedHashMap<>();
         private final Map<String, String> files = new LinkedHashMap<>();
         private boolean shippedConfig = true;
+        private dev.meshbed.gateway.proxy.EdgeLimits limits = dev.meshbed.gateway.proxy.EdgeLimits.DEFAULTS;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -101,6 +102,12 @@ final class LocalTestbed implements AutoCloseable {
         /** Writes {@code fileName} (placeholders substituted), replacing a shipped file of that name. */
         Builder file(String fileName, String yaml) {
             files.put(fileName, yaml);
+            return this;
+        }
+
+        /** The gateway's edge limits (Envoy's defaults unless given). */
+        Builder limits(dev.meshbed.gateway.proxy.EdgeLimits limits) {
+            this.limits = limits;
             return this;
         }
 
@@ -131,7 +138,7 @@ final class LocalTestbed implements AutoCloseable {
                 gateway = Gateway.start(new Gateway.Settings(new DirectorySource(configDir),
                         List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
                         Transport.select("auto"), EVENT_LOOPS, 2000,
-                        AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal()));
+                        AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal(), limits));
                 LocalTestbed bed = new LocalTestbed(configDir, accessLog, servers, deadPort, gateway);
                 bed.awaitReady();
                 return bed;
