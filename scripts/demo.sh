@@ -16,7 +16,7 @@ started=0
 if "$ROOT/scripts/local.sh" status >/dev/null 2>&1; then
   say "using the local testbed that is already running (make local-status)"
 else
-  say "starting the local testbed: v1 :18081, v2 :18082, the gateway :18080 (admin :15021)"
+  say "starting the local testbed: v1 :18081, v2 :18082, the gateway :18080 (status :15021, admin :15000)"
   "$ROOT/scripts/local.sh" up
   started=1
 fi
@@ -35,7 +35,7 @@ SCENARIO=edge MODE=local "$ROOT/scripts/loadtest.sh" || rc=$?
 echo
 say "each request was weighed on its own at the edge: target/local/access.log, e.g."
 tail -n 2 "$ROOT/target/local/access.log" 2>/dev/null | sed 's/^/  /'
-say "the weights as the gateway compiled them: curl -s http://127.0.0.1:15021/config_dump"
+say "the weights as the gateway compiled them: curl -s http://127.0.0.1:15000/config_dump"
 if [[ ${KEEP:-0} == 1 ]]; then
   say "KEEP=1: the testbed keeps running; edit target/local/config/virtual-service.yaml, run make loadtest, then make local-down"
 fi

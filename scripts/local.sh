@@ -4,13 +4,15 @@
 # (a copy of manifests/local: edit it and the gateway follows). What it started is written to
 # target/local/local.env (read by make loadtest and the labs) and target/local/*.pid.
 #   scripts/local.sh up | down | status
-# Settings (environment): GATEWAY_PORT (18080), ADMIN_PORT (15021). v1 and v2 listen on 18081 and
-# 18082, as manifests/local/workload-entries.yaml says.
+# Settings (environment): GATEWAY_PORT (18080), STATUS_PORT (15021: readiness), ADMIN_PORT (15000:
+# the config dump and metrics, Envoy's admin port in Istio). Everything listens on 127.0.0.1. v1 and
+# v2 listen on 18081 and 18082, as manifests/local/workload-entries.yaml says.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GATEWAY_PORT=${GATEWAY_PORT:-18080}
-ADMIN_PORT=${ADMIN_PORT:-15021}
+STATUS_PORT=${STATUS_PORT:-15021}
+ADMIN_PORT=${ADMIN_PORT:-15000}
 V1_PORT=18081
 V2_PORT=18082
 WORK=$ROOT/target/local
@@ -85,9 +87,9 @@ up() {
     say "building the jars (mvn package, tests skipped)"
     (cd "$ROOT" && mvn -q -B -DskipTests package -pl gateway,sample-apps -am) || die "the build failed"
   fi
-  for port in "$V1_PORT" "$V2_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"; do
+  for port in "$V1_PORT" "$V2_PORT" "$GATEWAY_PORT" "$STATUS_PORT" "$ADMIN_PORT"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      die "port $port is already in use (another testbed or demo still running?); free it or set GATEWAY_PORT/ADMIN_PORT"
+      die "port $port is already in use (another testbed or demo still running?); free it or set GATEWAY_PORT/STATUS_PORT/ADMIN_PORT"
     fi
   done
   rm -rf "$WORK"
@@ -100,14 +102,16 @@ up() {
   start v1 java -jar "$WORK/sample-app.jar" --version v1 --port "$V1_PORT" --bind 127.0.0.1
   start v2 java -jar "$WORK/sample-app.jar" --version v2 --port "$V2_PORT" --bind 127.0.0.1
   start gateway java -jar "$WORK/gateway.jar" --config "$WORK/config" --port "$GATEWAY_PORT" \
-    --admin-port "$ADMIN_PORT" --bind 127.0.0.1 --access-log "$WORK/access.log"
+    --status-port "$STATUS_PORT" --admin-port "$ADMIN_PORT" --admin-bind 127.0.0.1 --bind 127.0.0.1 \
+    --access-log "$WORK/access.log"
   wait_for v1 "http://127.0.0.1:$V1_PORT/healthz" || { stop >/dev/null; exit 1; }
   wait_for v2 "http://127.0.0.1:$V2_PORT/healthz" || { stop >/dev/null; exit 1; }
-  wait_for gateway "http://127.0.0.1:$ADMIN_PORT/healthz/ready" || { stop >/dev/null; exit 1; }
+  wait_for gateway "http://127.0.0.1:$STATUS_PORT/healthz/ready" || { stop >/dev/null; exit 1; }
   cat >"$ENV_FILE" <<EOT
 # the local testbed (scripts/local.sh); make local-down stops it
 MESHBED_MODE=local
 GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
+STATUS_URL=http://127.0.0.1:$STATUS_PORT/healthz/ready
 ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
 CONFIG_DIR=$WORK/config
 ACCESS_LOG=$WORK/access.log

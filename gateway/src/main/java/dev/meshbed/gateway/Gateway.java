@@ -2,8 +2,11 @@ package dev.meshbed.gateway;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.meshbed.gateway.admin.AdminServer;
+import dev.meshbed.gateway.admin.AdminAddress;
+import dev.meshbed.gateway.admin.AdminListener;
 import dev.meshbed.gateway.admin.GatewayMetrics;
+import dev.meshbed.gateway.admin.StatusListener;
+import dev.meshbed.gateway.admin.UrlListener;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.EdgeLimits;
 import dev.meshbed.gateway.proxy.GatewayServer;
@@ -16,26 +19,34 @@ import dev.meshbed.gateway.routing.TableCompiler;
 import dev.meshbed.gateway.source.ConfigPipeline;
 import dev.meshbed.gateway.source.ConfigSource;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A running gateway: the data plane, the admin port and the config pipeline, wired together.
+ * A running gateway: the data plane, the status and admin listeners and the config pipeline, wired together.
  * {@link GatewayMain} starts one from the command line; tests start them in-process.
  */
 public final class Gateway implements AutoCloseable {
 
-    /** Everything a gateway is started with. */
-    public record Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int adminPort,
+    /**
+     * Everything a gateway is started with.
+     *
+     * @param bindAddress where the listeners and the status port listen
+     * @param statusPort readiness only (Istio's status-port), on {@code bindAddress}
+     * @param admin where the admin listener (config dump, metrics) listens: loopback unless exposed
+     */
+    public record Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int statusPort,
+            AdminAddress admin,
             Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
             AccessLog accessLog, RandomSource random, EdgeLimits limits) {
 
-        public Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int adminPort,
-                Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
-                AccessLog accessLog, RandomSource random) {
-            this(source, listeners, bindAddress, adminPort, labels, transport, eventLoops, connectTimeoutMillis,
-                    accessLog, random, EdgeLimits.DEFAULTS);
+        public Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int statusPort,
+                AdminAddress admin, Map<String, String> labels, Transport transport, int eventLoops,
+                long connectTimeoutMillis, AccessLog accessLog, RandomSource random) {
+            this(source, listeners, bindAddress, statusPort, admin, labels, transport, eventLoops,
+                    connectTimeoutMillis, accessLog, random, EdgeLimits.DEFAULTS);
         }
 
         public Settings {
@@ -43,6 +54,10 @@ public final class Gateway implements AutoCloseable {
             requireNonNull(source, "source");
             listeners = List.copyOf(requireNonNull(listeners, "listeners"));
             requireNonNull(bindAddress, "bindAddress");
+            if (statusPort < 0 || statusPort > 65535) {
+                throw new IllegalArgumentException("--status-port: " + statusPort + " (expected: 0-65535)");
+            }
+            requireNonNull(admin, "admin");
             labels = Map.copyOf(requireNonNull(labels, "labels"));
             requireNonNull(transport, "transport");
             requireNonNull(accessLog, "accessLog");
@@ -56,15 +71,17 @@ public final class Gateway implements AutoCloseable {
     static final long CONFIG_DEBOUNCE_MILLIS = 100;
 
     private final GatewayServer server;
-    private final AdminServer admin;
+    private final UrlListener status;
+    private final UrlListener admin;
     private final ConfigPipeline pipeline;
     private final RoutingTableHolder tables;
     private final GatewayMetrics metrics;
     private final AccessLog accessLog;
 
-    private Gateway(GatewayServer server, AdminServer admin, ConfigPipeline pipeline, RoutingTableHolder tables,
-            GatewayMetrics metrics, AccessLog accessLog) {
+    private Gateway(GatewayServer server, UrlListener status, UrlListener admin, ConfigPipeline pipeline,
+            RoutingTableHolder tables, GatewayMetrics metrics, AccessLog accessLog) {
         this.server = server;
+        this.status = status;
         this.admin = admin;
         this.pipeline = pipeline;
         this.tables = tables;
@@ -73,7 +90,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Binds the listeners and the admin port, then starts reading configuration (the first table
+     * Binds the listeners, the status port and the admin listener, then starts reading configuration (the first table
      * is compiled in the background; {@link #awaitFirstTable()} waits for it).
      *
      * @throws IOException when a port cannot be bound or the source cannot start; the message says which
@@ -99,13 +116,21 @@ public final class Gateway implements AutoCloseable {
         info.put("transport", s.transport().displayName());
         info.put("event_loops", s.eventLoops());
         info.put("limits", limitsInfo(s.limits(), server.maxConnections()));
-        AdminServer admin;
+        UrlListener status;
         try {
-            admin = AdminServer.start(s.bindAddress(), s.adminPort(), tables, metrics, () -> info);
+            status = StatusListener.start(new InetSocketAddress(s.bindAddress(), s.statusPort()), tables, server::draining);
         } catch (Exception e) {
             server.stop(0);
-            throw new IOException("cannot listen on " + s.bindAddress() + ":" + s.adminPort() + " (admin port): "
+            throw new IOException("cannot listen on " + s.bindAddress() + ":" + s.statusPort() + " (status port): "
                     + e.getMessage(), e);
+        }
+        UrlListener admin;
+        try {
+            admin = AdminListener.start(s.admin(), tables, metrics, () -> info);
+        } catch (Exception e) {
+            status.close();
+            server.stop(0);
+            throw new IOException("cannot listen on " + s.admin() + " (admin): " + e.getMessage(), e);
         }
         ConfigPipeline pipeline = new ConfigPipeline(s.source(), compiler, tables,
                 (table, nanos) -> metrics.configReloaded(), CONFIG_DEBOUNCE_MILLIS);
@@ -113,10 +138,11 @@ public final class Gateway implements AutoCloseable {
             pipeline.start();
         } catch (IOException e) {
             admin.close();
+            status.close();
             server.stop(0);
             throw e;
         }
-        return new Gateway(server, admin, pipeline, tables, metrics, s.accessLog());
+        return new Gateway(server, status, admin, pipeline, tables, metrics, s.accessLog());
     }
 
     /** Waits until the first routing table is installed (readiness). */
@@ -131,6 +157,16 @@ public final class Gateway implements AutoCloseable {
     /** The local port of listener {@code index} (in the order of {@link Settings#listeners()}). */
     public int port(int index) {
         return server.boundPort(index);
+    }
+
+    /** The status port's local port (readiness). */
+    public int statusPort() {
+        return status.port();
+    }
+
+    /** Where the admin listener is bound (config dump, metrics). */
+    public InetSocketAddress adminAddress() {
+        return admin.localAddress();
     }
 
     public int adminPort() {
@@ -178,6 +214,7 @@ public final class Gateway implements AutoCloseable {
         server.drain(drainMillis, inFlightMillis);
         pipeline.close();
         admin.close();
+        status.close();
         accessLog.close();
     }
 
@@ -186,6 +223,7 @@ public final class Gateway implements AutoCloseable {
         pipeline.close();
         server.stop(drainMillis);
         admin.close();
+        status.close();
         accessLog.close();
     }
 

@@ -1,5 +1,6 @@
 package dev.meshbed.gateway;
 
+import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.config.Durations;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.EdgeLimits;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code java -jar gateway.jar --config DIR --port P [--admin-port A]}: an Istio ingress gateway
+ * {@code java -jar gateway.jar --config DIR --port P [--status-port S] [--admin-port A]}: an Istio ingress gateway
  * for the Gateway, VirtualService, DestinationRule, ServiceEntry and WorkloadEntry resources in
  * DIR, watched for changes.
  */
@@ -71,12 +72,27 @@ public final class GatewayMain implements Callable<Integer> {
                     + "several, e.g. 80=8080,8081=18081.")
     List<String> portMap = new ArrayList<>();
 
-    @Option(names = "--admin-port", paramLabel = "A", defaultValue = "15021",
-            description = "Admin port: /healthz/ready, /config_dump, /stats/prometheus (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--status-port", paramLabel = "S", defaultValue = "15021",
+            description = "Status port, on --bind: /healthz/ready only (default: ${DEFAULT-VALUE}).")
+    int statusPort;
+
+    @Option(names = "--admin-port", paramLabel = "A", defaultValue = "" + AdminAddress.DEFAULT_PORT,
+            description = "Admin port, on --admin-bind: /config_dump, /stats/prometheus, /ready "
+                    + "(default: ${DEFAULT-VALUE}).")
     int adminPort;
 
+    @Option(names = "--admin-bind", paramLabel = "ADDR", defaultValue = AdminAddress.DEFAULT_HOST,
+            description = "Address of the admin listener; a loopback address unless --expose-admin "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String adminBind;
+
+    @Option(names = "--expose-admin",
+            description = "Allow an --admin-bind that is not a loopback address. The admin listener shows every "
+                    + "resource, endpoint address and label, to whoever reaches it.")
+    boolean exposeAdmin;
+
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+            description = "Address of the listeners and the status port (default: ${DEFAULT-VALUE}).")
     String bind;
 
     @Option(names = "--labels", paramLabel = "K=V", split = ",",
@@ -176,6 +192,11 @@ public final class GatewayMain implements Callable<Integer> {
                 positive("--max-connections", maxConnections), positive("--max-headers-count", maxHeadersCount));
         long drainMillis = millis("--drain-duration", drainDuration);
         long inFlightMillis = millis("--drain-in-flight-limit", drainInFlightLimit);
+        AdminAddress admin = AdminAddress.of(adminBind, adminPort, exposeAdmin);
+        if (admin.reachableFromOtherHosts()) {
+            System.err.printf("gateway: WARNING: --expose-admin: the admin listener on %s shows every resource, "
+                    + "endpoint address and label to whoever reaches it%n", admin);
+        }
         ConfigSource configSource;
         KubernetesClient client = null;
         if (source.kubernetes) {
@@ -195,7 +216,7 @@ public final class GatewayMain implements Callable<Integer> {
             configSource = new DirectorySource(source.config);
         }
         Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
-        Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, adminPort,
+        Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, statusPort, admin,
                 ownLabels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
                 RandomSource.threadLocal(), limits);
         Gateway gateway = Gateway.start(settings);
@@ -203,9 +224,10 @@ public final class GatewayMain implements Callable<Integer> {
         String why = gateway.transport() == Transport.IO_URING ? ""
                 : " (io_uring: " + Transport.ioUringUnavailableReason() + ")";
         PrintStream out = System.out;
-        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; admin on %s:%d%n",
-                Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
-                gateway.transport().displayName(), why, loops, bind, gateway.adminPort());
+        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; status on %s:%d; "
+                + "admin on %s%n", Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
+                gateway.transport().displayName(), why, loops, bind, gateway.statusPort(),
+                hostPort(gateway.adminAddress()));
         out.printf("limits: %d connections%s, %d headers, request headers timeout %s, stream idle timeout %s, "
                 + "idle timeout %s; on SIGTERM drain %s, then %s for requests in flight%n", gateway.maxConnections(),
                 gateway.maxConnections() < maxConnections ? " (open-file limit)" : "", maxHeadersCount,
@@ -260,6 +282,12 @@ public final class GatewayMain implements Callable<Integer> {
             out.add(new ListenerSpec(8080, 0));
         }
         return out;
+    }
+
+    /** 127.0.0.1:15000, [::1]:15000 */
+    private static String hostPort(java.net.InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private static int parsePort(String option, String text) {

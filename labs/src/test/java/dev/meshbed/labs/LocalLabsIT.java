@@ -13,7 +13,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every lab's "Local mode" steps, as typed from its Markdown, against the local testbed
- * ({@code make local}, ports 18080-18082 and 15021): what `make test` runs.
+ * ({@code make local}, ports 18080-18082, 15021 and 15000): what `make test` runs.
  */
 class LocalLabsIT {
 

@@ -145,7 +145,9 @@ class ManifestsTest {
         assertThat(c.getImage()).isEqualTo("meshbed/gateway:" + project.version());
         assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
         assertThat(c.getArgs()).containsSubsequence("--kubernetes").containsSubsequence("--port-map", "80=8080")
-                .containsSubsequence("--admin-port", "15021").containsSubsequence("--labels-file", "/etc/podinfo/labels");
+                .containsSubsequence("--status-port", "15021").containsSubsequence("--labels-file", "/etc/podinfo/labels");
+        // the admin listener (config dump) keeps its loopback default: never bound off the pod's loopback
+        assertThat(c.getArgs()).doesNotContain("--admin-bind", "--expose-admin");
 
         // the downward API labels file and the pod name
         VolumeMount podinfo = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/etc/podinfo"))
@@ -157,11 +159,11 @@ class ManifestsTest {
         });
         assertThat(fieldRef(c, "POD_NAME")).isEqualTo("metadata.name");
 
-        // probes on the status port, where --admin-port listens
-        int admin = argAfter(c.getArgs(), "--admin-port");
+        // probes on the status port, where --status-port listens
+        int status = argAfter(c.getArgs(), "--status-port");
         for (Probe p : List.of(c.getReadinessProbe(), c.getLivenessProbe())) {
             assertThat(p.getHttpGet().getPath()).isEqualTo("/healthz/ready");
-            assertThat(p.getHttpGet().getPort().getIntVal()).isEqualTo(admin).isEqualTo(15021);
+            assertThat(p.getHttpGet().getPort().getIntVal()).isEqualTo(status).isEqualTo(15021);
         }
         assertThat(c.getLivenessProbe().getInitialDelaySeconds() * 1L + c.getLivenessProbe().getPeriodSeconds()
                 * c.getLivenessProbe().getFailureThreshold()).as("liveness leaves room for a slow start")
@@ -210,7 +212,10 @@ class ManifestsTest {
         int serverPort = ((Number) ((Map<String, Object>) servers.get(0).get("port")).get("number")).intValue();
         assertThat(serverPort).isEqualTo(http2.getPort());
         assertThat(portMap).containsEntry(serverPort, http2.getTargetPort().getIntVal());
-        assertThat(status.getTargetPort().getIntVal()).isEqualTo(argAfter(c.getArgs(), "--admin-port"));
+        assertThat(status.getTargetPort().getIntVal()).isEqualTo(argAfter(c.getArgs(), "--status-port"));
+        // the admin listener (127.0.0.1:15000 in the pod) is neither a Service port nor a container port
+        assertThat(s.getSpec().getPorts()).extracting(p -> p.getTargetPort().getIntVal()).doesNotContain(15000);
+        assertThat(c.getPorts()).extracting(p -> p.getContainerPort()).doesNotContain(15000);
         // and the container declares both
         assertThat(c.getPorts()).extracting(p -> p.getContainerPort())
                 .contains(http2.getTargetPort().getIntVal(), status.getTargetPort().getIntVal());

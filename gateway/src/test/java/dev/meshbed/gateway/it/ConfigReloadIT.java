@@ -222,7 +222,7 @@ class ConfigReloadIT {
                 .file(VS_FILE, LocalTestbed.resource("vs-weight-abc.yaml"))
                 .start()) {
             // start() waited for /healthz/ready: the gateway is ready with nothing to serve.
-            HttpResponse<String> ready = bed.admin("/healthz/ready");
+            HttpResponse<String> ready = bed.status("/healthz/ready");
             assertThat(ready.statusCode()).as("/healthz/ready: %s", ready.body()).isEqualTo(200);
 
             String uri = "/anything/" + UUID.randomUUID();

@@ -50,7 +50,7 @@ class DrainIT {
             long t0 = System.nanoTime();
             drain.start();
             await().atMost(Duration.ofSeconds(1)).until(bed.gateway()::draining);
-            assertThat(bed.admin("/healthz/ready").statusCode()).as("readiness fails at once").isEqualTo(503);
+            assertThat(bed.status("/healthz/ready").statusCode()).as("readiness fails at once").isEqualTo(503);
 
             RawHttp.Response during = kept.exchange(RawHttp.get("/during/" + id, "127.0.0.1"));
             assertThat(during.status()).isEqualTo(200);

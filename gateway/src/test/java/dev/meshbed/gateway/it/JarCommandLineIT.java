@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shaded jars as {@code make demo} runs them: two sample-app processes, a gateway process on
  * the shipped local-mode config (with free ports instead of 18081/18082), the split through it,
- * a clean exit on SIGTERM, and the exit code for a bad option.
+ * the status port and the admin listener (127.0.0.1 unless told otherwise), a clean exit on SIGTERM,
+ * and the exit code for a bad option.
  *
  * <p>The split check is a two-sided binomial z-test at 99.99 % over 1000 requests (band
  * 0.8 ± 0.049); see {@link Split}.
@@ -60,7 +64,7 @@ class JarCommandLineIT {
         int v1Port = LocalTestbed.freePort();
         int v2Port = LocalTestbed.freePort();
         int port = LocalTestbed.freePort();
-        int adminPort = LocalTestbed.freePort();
+        int statusPort = LocalTestbed.freePort();
         Path config = Files.createDirectories(work.resolve("config"));
         LocalTestbed.writeShippedConfig(config, v1Port, v2Port);
         Path accessLog = work.resolve("access.log");
@@ -68,14 +72,23 @@ class JarCommandLineIT {
         Process v1 = java("v1", SAMPLE_JAR, "--version", "v1", "--port", String.valueOf(v1Port), "--bind", "127.0.0.1");
         Process v2 = java("v2", SAMPLE_JAR, "--version", "v2", "--port", String.valueOf(v2Port), "--bind", "127.0.0.1");
         Process gateway = java("gateway", GATEWAY_JAR, "--config", config.toString(), "--port", String.valueOf(port),
-                "--admin-port", String.valueOf(adminPort), "--bind", "127.0.0.1", "--access-log", accessLog.toString(),
+                "--status-port", String.valueOf(statusPort), "--admin-port", "0", "--bind", "127.0.0.1", "--drain-duration", "500ms",
+                "--access-log", accessLog.toString(),
                 "--event-loops", "2");
 
         HttpClient client = LocalTestbed.newClient();
         awaitOk(client, "v1", v1, "http://127.0.0.1:" + v1Port + "/healthz");
         awaitOk(client, "v2", v2, "http://127.0.0.1:" + v2Port + "/healthz");
-        awaitOk(client, "gateway", gateway, "http://127.0.0.1:" + adminPort + "/healthz/ready");
-        assertThat(log("gateway")).as("the gateway's start line").contains("meshbed gateway", "listening on 127.0.0.1");
+        awaitOk(client, "gateway", gateway, "http://127.0.0.1:" + statusPort + "/healthz/ready");
+        assertThat(log("gateway")).as("the gateway's start line").contains("meshbed gateway", "listening on 127.0.0.1")
+                .contains("status on 127.0.0.1:" + statusPort);
+        // no --admin-bind: the admin listener is on 127.0.0.1, and only there is the config dump
+        Matcher admin = Pattern.compile("admin on 127\\.0\\.0\\.1:(\\d+)").matcher(log("gateway"));
+        assertThat(admin.find()).as("'admin on 127.0.0.1:PORT' in the start line: %s", log("gateway")).isTrue();
+        assertThat(get(client, "http://127.0.0.1:" + admin.group(1) + "/config_dump").statusCode())
+                .as("/config_dump on the admin listener").isEqualTo(200);
+        assertThat(get(client, "http://127.0.0.1:" + statusPort + "/config_dump").statusCode())
+                .as("/config_dump on the status port").isEqualTo(404);
 
         Tally t = Tally.send(client, 1000, 4, i -> HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/jar/" + i)).timeout(Duration.ofSeconds(10)).build())
@@ -98,11 +111,31 @@ class JarCommandLineIT {
     void nonexistentConfigDirectoryExitsWith2AndNamesTheOption() throws Exception {
         requireJar(GATEWAY_JAR, "mvn -pl gateway package");
         Process gateway = java("bad-config", GATEWAY_JAR, "--config", "/nonexistent", "--port", "0",
-                "--admin-port", "0", "--bind", "127.0.0.1");
+                "--status-port", "0", "--admin-port", "0", "--bind", "127.0.0.1");
         assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("the gateway exits on a bad --config").isTrue();
         String err = Files.readString(work.resolve("bad-config.err"));
         assertThat(gateway.exitValue()).as("exit code for --config /nonexistent; stderr: %s", err).isEqualTo(2);
         assertThat(err).as("stderr names the option and the value").contains("--config").contains("/nonexistent");
+    }
+
+    @Test
+    void anAdminBindOffLoopbackIsRefusedWithoutExposeAdmin() throws Exception {
+        requireJar(GATEWAY_JAR, "mvn -pl gateway package");
+        Path config = Files.createDirectories(work.resolve("config"));
+        Process gateway = java("admin-any", GATEWAY_JAR, "--config", config.toString(), "--port", "0",
+                "--status-port", "0", "--admin-port", "0", "--bind", "127.0.0.1", "--admin-bind", "0.0.0.0");
+        assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("the gateway exits on --admin-bind 0.0.0.0").isTrue();
+        String err = Files.readString(work.resolve("admin-any.err"));
+        assertThat(gateway.exitValue()).as("exit code for --admin-bind 0.0.0.0; stderr: %s", err).isEqualTo(2);
+        assertThat(err).as("stderr names the option, the value and the opt-in")
+                .contains("--admin-bind: 0.0.0.0").contains("loopback").contains("--expose-admin");
+        assertThat(Files.readString(work.resolve("admin-any.out"))).as("nothing was started")
+                .doesNotContain("listening on");
+    }
+
+    private static HttpResponse<Void> get(HttpClient client, String url) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                BodyHandlers.discarding());
     }
 
     private static void requireJar(Path jar, String build) {

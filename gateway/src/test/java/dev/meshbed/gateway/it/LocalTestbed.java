@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meshbed.gateway.Gateway;
+import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
@@ -136,7 +137,8 @@ final class LocalTestbed implements AutoCloseable {
                     Files.writeString(configDir.resolve(f.getKey()), substitute(f.getValue(), servers, deadPort));
                 }
                 gateway = Gateway.start(new Gateway.Settings(new DirectorySource(configDir),
-                        List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
+                        List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, AdminAddress.loopback(0),
+                        Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
                         Transport.select("auto"), EVENT_LOOPS, 2000,
                         AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal(), limits));
                 LocalTestbed bed = new LocalTestbed(configDir, accessLog, servers, deadPort, gateway);
@@ -230,6 +232,10 @@ final class LocalTestbed implements AutoCloseable {
         return gateway.port(0);
     }
 
+    int statusPort() {
+        return gateway.statusPort();
+    }
+
     int adminPort() {
         return gateway.adminPort();
     }
@@ -271,9 +277,15 @@ final class LocalTestbed implements AutoCloseable {
         return client.send(b.build(), BodyHandlers.ofString());
     }
 
-    /** GET on the admin port. */
+    /** GET on the admin listener (config dump, metrics). */
     HttpResponse<String> admin(String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
+                .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofString());
+    }
+
+    /** GET on the status port (readiness). */
+    HttpResponse<String> status(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort() + path))
                 .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofString());
     }
 
@@ -291,7 +303,7 @@ final class LocalTestbed implements AutoCloseable {
 
     void awaitReady() {
         await("gateway /healthz/ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
-                .ignoreExceptions().until(() -> admin("/healthz/ready").statusCode() == 200);
+                .ignoreExceptions().until(() -> status("/healthz/ready").statusCode() == 200);
     }
 
     /** Waits until /config_dump satisfies {@code condition} (a new table is installed), and returns it. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meshbed.gateway.Gateway;
+import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
@@ -58,7 +59,7 @@ final class KubeGateway implements AutoCloseable {
             Path workDir) throws Exception {
         Path accessLog = workDir.resolve("access-" + System.nanoTime() + ".log");
         Gateway g = Gateway.start(new Gateway.Settings(new KubernetesSource(client, namespaces, REPORTING_INSTANCE),
-                List.of(new ListenerSpec(0, 80)), "127.0.0.1", 0, labels, Transport.select("auto"), 2, 2000,
+                List.of(new ListenerSpec(0, 80)), "127.0.0.1", 0, AdminAddress.loopback(0), labels, Transport.select("auto"), 2, 2000,
                 AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal()));
         return new KubeGateway(g, accessLog);
     }
@@ -87,6 +88,10 @@ final class KubeGateway implements AutoCloseable {
         return gateway.port(0);
     }
 
+    int statusPort() {
+        return gateway.statusPort();
+    }
+
     int adminPort() {
         return gateway.adminPort();
     }
@@ -103,8 +108,15 @@ final class KubeGateway implements AutoCloseable {
         }
     }
 
+    /** GET on the admin listener (config dump, metrics). */
     HttpResponse<String> admin(String path) throws IOException, InterruptedException {
         return ADMIN.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
+                .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofString());
+    }
+
+    /** GET on the status port (readiness). */
+    HttpResponse<String> status(String path) throws IOException, InterruptedException {
+        return ADMIN.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort() + path))
                 .timeout(Duration.ofSeconds(10)).build(), BodyHandlers.ofString());
     }
 
@@ -116,7 +128,7 @@ final class KubeGateway implements AutoCloseable {
 
     void awaitReady() {
         await("gateway /healthz/ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
-                .ignoreExceptions().until(() -> admin("/healthz/ready").statusCode() == 200);
+                .ignoreExceptions().until(() -> status("/healthz/ready").statusCode() == 200);
     }
 
     /** Waits until /config_dump satisfies {@code condition}, and returns it. */

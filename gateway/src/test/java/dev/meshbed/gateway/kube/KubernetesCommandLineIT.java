@@ -70,12 +70,14 @@ class KubernetesCommandLineIT {
             Files.writeString(labels, "app=\"istio-ingressgateway\"\nistio=\"ingressgateway\"\n"
                     + "pod-template-hash=\"7d4f9\"\n");
             int port = freePort();
+            int statusPort = freePort();
             int adminPort = freePort();
 
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", GATEWAY_JAR.toString(),
                     "--kubernetes", "--namespaces", "default", "--port-map", "80=" + port,
-                    "--admin-port", String.valueOf(adminPort), "--bind", "127.0.0.1", "--labels-file", labels.toString(),
+                    "--status-port", String.valueOf(statusPort), "--admin-port", String.valueOf(adminPort),
+                    "--bind", "127.0.0.1", "--labels-file", labels.toString(),
                     "--access-log", "off", "--event-loops", "1")
                     .redirectOutput(work.resolve("gateway.out").toFile())
                     .redirectError(work.resolve("gateway.err").toFile());
@@ -87,7 +89,7 @@ class KubernetesCommandLineIT {
             Process gateway = pb.start();
             processes.add(gateway);
 
-            awaitReady(gateway, adminPort);
+            awaitReady(gateway, statusPort);
             assertThat(log()).as("the gateway's start line")
                     .contains("Kubernetes API, namespaces [default]")
                     .contains("istio=ingressgateway")
@@ -141,9 +143,9 @@ class KubernetesCommandLineIT {
                 .timeout(Duration.ofSeconds(5)).build(), BodyHandlers.ofString()).body();
     }
 
-    private void awaitReady(Process process, int adminPort) throws Exception {
+    private void awaitReady(Process process, int statusPort) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/healthz/ready"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/healthz/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String last = "no answer yet";

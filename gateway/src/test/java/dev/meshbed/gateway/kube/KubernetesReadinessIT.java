@@ -79,7 +79,7 @@ class KubernetesReadinessIT {
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
             int polls = 0;
             while (System.nanoTime() < until) {
-                assertThat(g.admin("/healthz/ready").statusCode()).as("/healthz/ready without an API server")
+                assertThat(g.status("/healthz/ready").statusCode()).as("/healthz/ready without an API server")
                         .isEqualTo(503);
                 polls++;
                 Thread.sleep(50);
@@ -117,7 +117,7 @@ class KubernetesReadinessIT {
             KubeGateway g = c.startGateway(List.of(), KubeGateway.INGRESS_LABELS, work);
             long until = start + TimeUnit.MILLISECONDS.toNanos(1500);
             while (System.nanoTime() < until) {
-                assertThat(g.admin("/healthz/ready").statusCode()).as("/healthz/ready while WorkloadEntries are forbidden")
+                assertThat(g.status("/healthz/ready").statusCode()).as("/healthz/ready while WorkloadEntries are forbidden")
                         .isEqualTo(503);
                 Thread.sleep(50);
             }
@@ -135,7 +135,7 @@ class KubernetesReadinessIT {
         List<Poll> polls = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = g.admin("/healthz/ready");
+            HttpResponse<String> r = g.status("/healthz/ready");
             polls.add(new Poll(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), r.statusCode(), r.body()));
             if (r.statusCode() == 200) {
                 return polls;

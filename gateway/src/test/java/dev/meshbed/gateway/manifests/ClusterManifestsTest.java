@@ -2,16 +2,23 @@ package dev.meshbed.gateway.manifests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshbed.gateway.GatewayMain;
+import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.config.IstioKind;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionNames;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -33,11 +40,14 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The cluster manifests under {@code manifests/crds} and {@code manifests/gateway}, read as the
  * API server would get them: the CRDs match Istio's names and versions and {@link IstioKind}, and
- * the ClusterRole grants exactly what the Kubernetes source uses.
+ * the ClusterRole grants exactly what the Kubernetes source uses, and the gateway's Service
+ * publishes its status port but never its admin listener.
  */
 class ClusterManifestsTest {
 
@@ -231,6 +241,37 @@ class ClusterManifestsTest {
         Namespace ns = read(MANIFESTS.resolve("gateway/namespace.yaml"), Namespace.class);
         assertThat(ns.getKind()).isEqualTo("Namespace");
         assertThat(ns.getMetadata().getName()).isEqualTo(NAMESPACE);
+    }
+
+    // --- the status port and the admin listener ------------------------------------------------
+
+    @Test
+    void theServicePublishesTheStatusPortAndNeverTheAdminListener() {
+        Deployment d = read(MANIFESTS.resolve("gateway/workload.yaml"), Deployment.class);
+        Service s = read(MANIFESTS.resolve("gateway/service.yaml"), Service.class);
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        // the container's arguments as the gateway reads them, defaults included
+        CommandSpec spec = new CommandLine(new GatewayMain()).getCommandSpec();
+        new CommandLine(spec).parseArgs(c.getArgs().toArray(String[]::new));
+        int statusPort = spec.findOption("--status-port").getValue();
+        int adminPort = spec.findOption("--admin-port").getValue();
+        String adminBind = spec.findOption("--admin-bind").getValue();
+        boolean exposeAdmin = spec.findOption("--expose-admin").getValue();
+
+        AdminAddress admin = AdminAddress.of(adminBind, adminPort, exposeAdmin);
+        assertThat(admin.reachableFromOtherHosts()).as("the admin listener %s, off the pod's loopback", admin).isFalse();
+        assertThat(exposeAdmin).as("--expose-admin").isFalse();
+        assertThat(c.getPorts()).extracting(p -> p.getContainerPort()).as("container ports")
+                .contains(statusPort).doesNotContain(adminPort);
+        assertThat(s.getSpec().getPorts()).extracting(p -> p.getTargetPort().getIntVal()).as("the Service's targetPorts")
+                .doesNotContain(adminPort);
+        ServicePort status = s.getSpec().getPorts().stream().filter(p -> p.getName().equals("status-port"))
+                .findFirst().orElseThrow();
+        assertThat(status.getTargetPort().getIntVal()).as("status-port's targetPort").isEqualTo(statusPort);
+        for (Probe p : List.of(c.getReadinessProbe(), c.getLivenessProbe())) {
+            assertThat(p.getHttpGet().getPort().getIntVal()).as("probe port").isEqualTo(statusPort);
+            assertThat(p.getHttpGet().getPath()).isEqualTo("/healthz/ready");
+        }
     }
 
     // --- reading --------------------------------------------------------------------------------------

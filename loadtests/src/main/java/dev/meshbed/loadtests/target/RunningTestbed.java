@@ -76,10 +76,12 @@ public record RunningTestbed(Mode mode, Path envFile, TestbedEnv env) {
         return url("APP_URL");
     }
 
-    /** The gateway's admin/status port base URL, {@code http://host:port}. */
+    /**
+     * The gateway's admin listener (config dump, metrics), {@code http://host:port}: the local
+     * testbed's; a cluster's listens on its pod's loopback only, out of reach from here.
+     */
     public Optional<String> adminUrl() {
-        return env.get("ADMIN_URL").or(() -> env.get("STATUS_URL").map(s -> s.replaceFirst("^(https?://[^/]+).*$", "$1")))
-                .map(RunningTestbed::withScheme);
+        return env.get("ADMIN_URL").map(RunningTestbed::withScheme);
     }
 
     /** The local gateway's watched config directory. */

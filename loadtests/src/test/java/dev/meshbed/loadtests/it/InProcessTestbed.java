@@ -1,6 +1,7 @@
 package dev.meshbed.loadtests.it;
 
 import dev.meshbed.gateway.Gateway;
+import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
@@ -49,13 +50,14 @@ final class InProcessTestbed implements AutoCloseable {
             }
         }
         Gateway g = Gateway.start(new Gateway.Settings(new DirectorySource(config), List.of(new ListenerSpec(0, 0)),
-                "127.0.0.1", 0, Map.of("istio", "ingressgateway"), Transport.select("auto"), 2, 2000, AccessLog.off(),
+                "127.0.0.1", 0, AdminAddress.loopback(0), Map.of("istio", "ingressgateway"), Transport.select("auto"), 2, 2000, AccessLog.off(),
                 RandomSource.threadLocal()));
         g.awaitFirstTable();
         Files.writeString(local.resolve("local.env"), String.join("\n",
                 "MESHBED_MODE=local",
                 "GATEWAY_URL=http://127.0.0.1:" + g.port(0),
                 "ADMIN_URL=http://127.0.0.1:" + g.adminPort(),
+                "STATUS_URL=http://127.0.0.1:" + g.statusPort() + "/healthz/ready",
                 "CONFIG_DIR=" + config,
                 "V1_URL=http://127.0.0.1:" + v1.port(),
                 "V2_URL=http://127.0.0.1:" + v2.port(), ""));
@@ -68,6 +70,11 @@ final class InProcessTestbed implements AutoCloseable {
 
     String adminUrl() {
         return "http://127.0.0.1:" + gateway.adminPort();
+    }
+
+    /** The status port's base URL (readiness only). */
+    String statusUrl() {
+        return "http://127.0.0.1:" + gateway.statusPort();
     }
 
     String v1Url() {

@@ -79,7 +79,7 @@ class LocalEdgeSplitIT {
     void aTargetWithoutXVersionStopsBeforeAnyLoad() throws Exception {
         Path results = results().resolve("no-x-version");
         GatlingRun run = GatlingRun.run("EdgeSplit", results,
-                Map.of("root", root.toString(), "target", testbed.adminUrl(), "weights", "v1=80,v2=20",
+                Map.of("root", root.toString(), "target", testbed.statusUrl(), "weights", "v1=80,v2=20",
                         "path", "/healthz/ready"));
 
         assertThat(run.exitCode()).isNotZero();

@@ -1,0 +1,64 @@
+package dev.meshbed.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The status port and the admin listener over real sockets: readiness alone on the status port
+ * (which a Service publishes), the config dump and metrics on the admin listener, bound to
+ * 127.0.0.1, and only GET and HEAD on either.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StatusAndAdminListenersIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void theStatusPortAnswersReadinessOnlyAndTheAdminListenerIsOnLoopback() throws Exception {
+        try (LocalTestbed bed = LocalTestbed.builder(work).start()) {
+            InetSocketAddress admin = bed.gateway().adminAddress();
+            assertThat(admin.getAddress().getHostAddress()).as("the admin listener's bound address")
+                    .isEqualTo("127.0.0.1");
+            assertThat(admin.getAddress().isLoopbackAddress()).isTrue();
+            assertThat(bed.statusPort()).as("the status port and the admin listener are two listeners")
+                    .isNotEqualTo(bed.adminPort());
+
+            assertThat(bed.status("/healthz/ready").statusCode()).isEqualTo(200);
+            for (String path : List.of("/config_dump", "/stats/prometheus", "/", "/ready")) {
+                HttpResponse<String> r = bed.status(path);
+                assertThat(r.statusCode()).as("GET %s on the status port", path).isEqualTo(404);
+                assertThat(r.body()).as("GET %s on the status port", path).doesNotContain("config_dump");
+            }
+
+            assertThat(bed.configDump().path("listeners").isArray()).as("/config_dump on the admin listener").isTrue();
+            assertThat(bed.metrics()).as("/stats/prometheus on the admin listener").isNotNull();
+            assertThat(bed.admin("/ready").statusCode()).isEqualTo(200);
+
+            for (String method : List.of("POST", "PUT", "DELETE")) {
+                for (int port : List.of(bed.adminPort(), bed.statusPort())) {
+                    String path = port == bed.adminPort() ? "/config_dump" : "/healthz/ready";
+                    HttpResponse<String> r = bed.client().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                            .method(method, HttpRequest.BodyPublishers.ofString("{}")).build(), BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as("%s %s on port %d", method, path, port).isEqualTo(405);
+                    assertThat(r.headers().firstValue("allow")).as("%s %s: Allow", method, path).hasValue("GET, HEAD");
+                }
+            }
+            // still serving after the refusals
+            assertThat(bed.status("/healthz/ready").statusCode()).isEqualTo(200);
+        }
+    }
+}
