@@ -126,7 +126,7 @@ status() {
     say "not running (make local starts it)"
     return 3
   fi
-  say "gateway http://127.0.0.1:$GATEWAY_PORT (pid $(cat "$WORK/gateway.pid")), admin http://127.0.0.1:$ADMIN_PORT/config_dump"
+  say "gateway http://127.0.0.1:$GATEWAY_PORT (pid $(cat "$WORK/gateway.pid")), status http://127.0.0.1:$STATUS_PORT/healthz/ready, admin http://127.0.0.1:$ADMIN_PORT/config_dump"
   say "v1 http://127.0.0.1:$V1_PORT, v2 http://127.0.0.1:$V2_PORT; config: target/local/config; access log: target/local/access.log"
 }
 

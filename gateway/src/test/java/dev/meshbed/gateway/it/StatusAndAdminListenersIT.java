@@ -57,6 +57,13 @@ class StatusAndAdminListenersIT {
                     assertThat(r.headers().firstValue("allow")).as("%s %s: Allow", method, path).hasValue("GET, HEAD");
                 }
             }
+            // HEAD: GET's status and length, no body (the connection stays usable)
+            HttpResponse<String> head = bed.client().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + bed.adminPort() + "/")).timeout(Duration.ofSeconds(10))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), BodyHandlers.ofString());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValueAsLong("content-length")).hasValue(bed.admin("/").body().length());
             // still serving after the refusals
             assertThat(bed.status("/healthz/ready").statusCode()).isEqualTo(200);
         }
