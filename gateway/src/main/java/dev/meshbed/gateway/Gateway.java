@@ -6,6 +6,7 @@ import dev.meshbed.gateway.admin.AdminServer;
 import dev.meshbed.gateway.admin.GatewayMetrics;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.GatewayServer;
+import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -28,7 +29,7 @@ public final class Gateway implements AutoCloseable {
     /** Everything a gateway is started with. */
     public record Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int adminPort,
             Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
-            AccessLog accessLog, RandomSource random) {
+            AccessLog accessLog, RandomSource random, RequestPolicy requestPolicy) {
 
         public Settings {
             requireNonNull(source, "source");
@@ -38,6 +39,15 @@ public final class Gateway implements AutoCloseable {
             requireNonNull(transport, "transport");
             requireNonNull(accessLog, "accessLog");
             requireNonNull(random, "random");
+            requireNonNull(requestPolicy, "requestPolicy");
+        }
+
+        /** With Istio's and Envoy's defaults for what is done to requests ({@link RequestPolicy#DEFAULT}). */
+        public Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int adminPort,
+                Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
+                AccessLog accessLog, RandomSource random) {
+            this(source, listeners, bindAddress, adminPort, labels, transport, eventLoops, connectTimeoutMillis,
+                    accessLog, random, RequestPolicy.DEFAULT);
         }
     }
 
@@ -80,7 +90,7 @@ public final class Gateway implements AutoCloseable {
         GatewayServer server;
         try {
             server = GatewayServer.start(new GatewayServer.Settings(s.bindAddress(), s.listeners(), s.transport(),
-                    s.eventLoops(), UPSTREAM_IDLE_TIMEOUT_MILLIS), tables, metrics, s.accessLog(), s.random());
+                    s.eventLoops(), UPSTREAM_IDLE_TIMEOUT_MILLIS, s.requestPolicy()), tables, metrics, s.accessLog(), s.random());
         } catch (Exception e) {
             throw new IOException("cannot listen on " + s.bindAddress() + " " + s.listeners() + ": " + e.getMessage(), e);
         }
@@ -89,6 +99,8 @@ public final class Gateway implements AutoCloseable {
         info.put("config", s.source().describe());
         info.put("transport", s.transport().displayName());
         info.put("event_loops", s.eventLoops());
+        info.put("path_normalization", s.requestPolicy().pathNormalization().name());
+        info.put("forward_trailers", s.requestPolicy().forwardTrailers());
         AdminServer admin;
         try {
             admin = AdminServer.start(s.bindAddress(), s.adminPort(), tables, metrics, () -> info);

@@ -2,6 +2,8 @@ package dev.meshbed.gateway;
 
 import dev.meshbed.gateway.config.Durations;
 import dev.meshbed.gateway.proxy.AccessLog;
+import dev.meshbed.gateway.proxy.PathNormalization;
+import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -105,6 +107,18 @@ public final class GatewayMain implements Callable<Integer> {
             description = "Upstream connect timeout unless a DestinationRule sets one (default: ${DEFAULT-VALUE}).")
     String connectTimeout;
 
+    @Option(names = "--path-normalization", paramLabel = "NONE|BASE|MERGE_SLASHES|DECODE_AND_MERGE_SLASHES",
+            defaultValue = "BASE",
+            description = "How request paths are normalised before routing and forwarding, as Istio's "
+                    + "meshConfig.pathNormalization (default: ${DEFAULT-VALUE}: RFC 3986 dot segments, escapes of "
+                    + "unreserved characters decoded, %00 and malformed escapes answered 400).")
+    String pathNormalization;
+
+    @Option(names = "--forward-trailers",
+            description = "Forward request trailers upstream (default: dropped, as Envoy's HTTP/1 enable_trailers "
+                    + "is off).")
+    boolean forwardTrailers;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
     String logLevel;
@@ -134,6 +148,8 @@ public final class GatewayMain implements Callable<Integer> {
         if (loops < 1) {
             throw new IllegalArgumentException("--event-loops: " + loops + " (expected: >= 1)");
         }
+        RequestPolicy requestPolicy = new RequestPolicy(
+                PathNormalization.parse("--path-normalization", pathNormalization), forwardTrailers);
         ConfigSource configSource;
         KubernetesClient client = null;
         if (source.kubernetes) {
@@ -155,15 +171,17 @@ public final class GatewayMain implements Callable<Integer> {
         Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
         Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, adminPort,
                 ownLabels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
-                RandomSource.threadLocal());
+                RandomSource.threadLocal(), requestPolicy);
         Gateway gateway = Gateway.start(settings);
 
         String why = gateway.transport() == Transport.IO_URING ? ""
                 : " (io_uring: " + Transport.ioUringUnavailableReason() + ")";
         PrintStream out = System.out;
-        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; admin on %s:%d%n",
+        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; "
+                + "path normalization %s, request trailers %s; admin on %s:%d%n",
                 Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
-                gateway.transport().displayName(), why, loops, bind, gateway.adminPort());
+                gateway.transport().displayName(), why, loops, requestPolicy.pathNormalization(),
+                requestPolicy.forwardTrailers() ? "forwarded" : "dropped", bind, gateway.adminPort());
         out.flush();
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -31,7 +31,7 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Settings of the data plane. */
     public record Settings(String bindAddress, List<ListenerSpec> listeners, Transport transport, int eventLoops,
-            long upstreamIdleTimeoutMillis) {
+            long upstreamIdleTimeoutMillis, RequestPolicy requestPolicy) {
 
         public Settings {
             requireNonNull(bindAddress, "bindAddress");
@@ -40,6 +40,13 @@ public final class GatewayServer implements AutoCloseable {
             if (eventLoops < 1) {
                 throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
             }
+            requireNonNull(requestPolicy, "requestPolicy");
+        }
+
+        /** With Istio's and Envoy's defaults for what is done to requests ({@link RequestPolicy#DEFAULT}). */
+        public Settings(String bindAddress, List<ListenerSpec> listeners, Transport transport, int eventLoops,
+                long upstreamIdleTimeoutMillis) {
+            this(bindAddress, listeners, transport, eventLoops, upstreamIdleTimeoutMillis, RequestPolicy.DEFAULT);
         }
     }
 
@@ -77,6 +84,7 @@ public final class GatewayServer implements AutoCloseable {
 
     private void bind(int index) throws InterruptedException {
         ListenerSpec spec = settings.listeners().get(index);
+        RequestGuard guard = new RequestGuard(settings.requestPolicy());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(settings.transport().serverChannel())
@@ -92,6 +100,7 @@ public final class GatewayServer implements AutoCloseable {
                                 .setMaxInitialLineLength(16 * 1024)
                                 .setMaxHeaderSize(64 * 1024)
                                 .setMaxChunkSize(64 * 1024)));
+                        ch.pipeline().addLast(guard); // before 100 Continue: a refused request gets none
                         ch.pipeline().addLast(new HttpServerExpectContinueHandler());
                         ch.pipeline().addLast(new DownstreamHandler(context, index));
                     }
