@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meshbed.gateway.Gateway;
 import dev.meshbed.gateway.proxy.AccessLog;
+import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -87,6 +88,7 @@ final class LocalTestbed implements AutoCloseable {
         private final Map<String, SampleConfig> extraServers = new LinkedHashMap<>();
         private final Map<String, String> files = new LinkedHashMap<>();
         private boolean shippedConfig = true;
+        private RequestPolicy requestPolicy = RequestPolicy.DEFAULT;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -101,6 +103,12 @@ final class LocalTestbed implements AutoCloseable {
         /** Writes {@code fileName} (placeholders substituted), replacing a shipped file of that name. */
         Builder file(String fileName, String yaml) {
             files.put(fileName, yaml);
+            return this;
+        }
+
+        /** What the gateway does to requests (path normalisation, trailers); Istio's defaults otherwise. */
+        Builder requestPolicy(RequestPolicy policy) {
+            requestPolicy = policy;
             return this;
         }
 
@@ -131,7 +139,8 @@ final class LocalTestbed implements AutoCloseable {
                 gateway = Gateway.start(new Gateway.Settings(new DirectorySource(configDir),
                         List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
                         Transport.select("auto"), EVENT_LOOPS, 2000,
-                        AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal()));
+                        AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal(),
+                        requestPolicy));
                 LocalTestbed bed = new LocalTestbed(configDir, accessLog, servers, deadPort, gateway);
                 bed.awaitReady();
                 return bed;
