@@ -89,8 +89,8 @@ final class PathNormalizer {
 
     /** RFC 3986 section 5.2.4 on an absolute path: {@code .} and {@code ..} segments resolved, never above the root. */
     static String removeDotSegments(String path) {
-        if (path.indexOf('.') < 0) {
-            return path;
+        if (!path.contains("/.")) {
+            return path; // a dot segment starts after a slash: /index.html has none
         }
         String[] segments = path.substring(1).split("/", -1);
         String[] out = new String[segments.length];

@@ -111,8 +111,11 @@ final class RequestGuard extends ChannelInboundHandlerAdapter {
 
     /** Envoy knows one transfer coding, {@code chunked}, once: anything else is 501. */
     private static RequestRejection transferEncoding(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return null;
+        }
         List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+        if (!(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
             return RequestRejection.protocolError(HttpResponseStatus.NOT_IMPLEMENTED,
                     "transfer-encoding: " + printable(String.join(", ", codings)) + " (expected: chunked)");
         }
