@@ -10,6 +10,7 @@ import dev.meshbed.gateway.admin.UrlListener;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.EdgeLimits;
 import dev.meshbed.gateway.proxy.GatewayServer;
+import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -40,13 +41,14 @@ public final class Gateway implements AutoCloseable {
     public record Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int statusPort,
             AdminAddress admin,
             Map<String, String> labels, Transport transport, int eventLoops, long connectTimeoutMillis,
-            AccessLog accessLog, RandomSource random, EdgeLimits limits) {
+            AccessLog accessLog, RandomSource random, EdgeLimits limits, RequestPolicy requestPolicy) {
 
+        /** With Envoy's and Istio's defaults ({@link EdgeLimits#DEFAULTS}, {@link RequestPolicy#DEFAULT}). */
         public Settings(ConfigSource source, List<ListenerSpec> listeners, String bindAddress, int statusPort,
                 AdminAddress admin, Map<String, String> labels, Transport transport, int eventLoops,
                 long connectTimeoutMillis, AccessLog accessLog, RandomSource random) {
             this(source, listeners, bindAddress, statusPort, admin, labels, transport, eventLoops,
-                    connectTimeoutMillis, accessLog, random, EdgeLimits.DEFAULTS);
+                    connectTimeoutMillis, accessLog, random, EdgeLimits.DEFAULTS, RequestPolicy.DEFAULT);
         }
 
         public Settings {
@@ -62,6 +64,7 @@ public final class Gateway implements AutoCloseable {
             requireNonNull(transport, "transport");
             requireNonNull(accessLog, "accessLog");
             requireNonNull(random, "random");
+            requireNonNull(requestPolicy, "requestPolicy");
         }
     }
 
@@ -106,7 +109,8 @@ public final class Gateway implements AutoCloseable {
         GatewayServer server;
         try {
             server = GatewayServer.start(new GatewayServer.Settings(s.bindAddress(), s.listeners(), s.transport(),
-                    s.eventLoops(), UPSTREAM_IDLE_TIMEOUT_MILLIS, s.limits()), tables, metrics, s.accessLog(), s.random());
+                    s.eventLoops(), UPSTREAM_IDLE_TIMEOUT_MILLIS, s.limits(), s.requestPolicy()), tables, metrics,
+                    s.accessLog(), s.random());
         } catch (Exception e) {
             throw new IOException("cannot listen on " + s.bindAddress() + " " + s.listeners() + ": " + e.getMessage(), e);
         }
@@ -116,6 +120,8 @@ public final class Gateway implements AutoCloseable {
         info.put("transport", s.transport().displayName());
         info.put("event_loops", s.eventLoops());
         info.put("limits", limitsInfo(s.limits(), server.maxConnections()));
+        info.put("path_normalization", s.requestPolicy().pathNormalization().name());
+        info.put("forward_trailers", s.requestPolicy().forwardTrailers());
         UrlListener status;
         try {
             status = StatusListener.start(new InetSocketAddress(s.bindAddress(), s.statusPort()), tables, server::draining);

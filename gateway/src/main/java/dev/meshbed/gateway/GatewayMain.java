@@ -4,6 +4,8 @@ import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.config.Durations;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.EdgeLimits;
+import dev.meshbed.gateway.proxy.PathNormalization;
+import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -158,6 +160,18 @@ public final class GatewayMain implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}; drain plus this stays under Kubernetes' 30 s grace period).")
     String drainInFlightLimit;
 
+    @Option(names = "--path-normalization", paramLabel = "NONE|BASE|MERGE_SLASHES|DECODE_AND_MERGE_SLASHES",
+            defaultValue = "BASE",
+            description = "How request paths are normalised before routing and forwarding, as Istio's "
+                    + "meshConfig.pathNormalization (default: ${DEFAULT-VALUE}: RFC 3986 dot segments, escapes of "
+                    + "unreserved characters decoded, %00 and malformed escapes answered 400).")
+    String pathNormalization;
+
+    @Option(names = "--forward-trailers",
+            description = "Forward request trailers upstream (default: dropped, as Envoy's HTTP/1 enable_trailers "
+                    + "is off).")
+    boolean forwardTrailers;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
     String logLevel;
@@ -197,6 +211,8 @@ public final class GatewayMain implements Callable<Integer> {
             System.err.printf("gateway: WARNING: --expose-admin: the admin listener on %s shows every resource, "
                     + "endpoint address and label to whoever reaches it%n", admin);
         }
+        RequestPolicy requestPolicy = new RequestPolicy(
+                PathNormalization.parse("--path-normalization", pathNormalization), forwardTrailers);
         ConfigSource configSource;
         KubernetesClient client = null;
         if (source.kubernetes) {
@@ -218,15 +234,17 @@ public final class GatewayMain implements Callable<Integer> {
         Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
         Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, statusPort, admin,
                 ownLabels, Transport.select(transport), loops, connectTimeoutMillis, accessLog(),
-                RandomSource.threadLocal(), limits);
+                RandomSource.threadLocal(), limits, requestPolicy);
         Gateway gateway = Gateway.start(settings);
 
         String why = gateway.transport() == Transport.IO_URING ? ""
                 : " (io_uring: " + Transport.ioUringUnavailableReason() + ")";
         PrintStream out = System.out;
-        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; status on %s:%d; "
-                + "admin on %s%n", Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
-                gateway.transport().displayName(), why, loops, bind, gateway.statusPort(),
+        out.printf("meshbed gateway %s: %s; labels %s; listening on %s %s via %s%s, %d event loops; "
+                + "path normalization %s, request trailers %s; status on %s:%d; admin on %s%n",
+                Version.text(), configSource.describe(), ownLabels, bind, settings.listeners(),
+                gateway.transport().displayName(), why, loops, requestPolicy.pathNormalization(),
+                requestPolicy.forwardTrailers() ? "forwarded" : "dropped", bind, gateway.statusPort(),
                 hostPort(gateway.adminAddress()));
         out.printf("limits: %d connections%s, %d headers, request headers timeout %s, stream idle timeout %s, "
                 + "idle timeout %s; on SIGTERM drain %s, then %s for requests in flight%n", gateway.maxConnections(),

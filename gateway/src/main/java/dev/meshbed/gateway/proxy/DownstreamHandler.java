@@ -223,7 +223,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             current = new ProxyExchange(this, ctx, proxy, request, remoteIp);
             if (request.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
-                badRequest(current, request.decoderResult().cause());
+                if (request.decoderResult().cause() instanceof RequestRejection rejection) {
+                    current.reject(rejection);
+                } else {
+                    badRequest(current, request.decoderResult().cause());
+                }
                 return;
             }
             int headers = request.headers().size();
@@ -237,7 +241,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             if (content.decoderResult().isFailure()) {
                 content.release();
                 if (current != null) {
-                    current.onDownstreamProtocolError();
+                    current.onDownstreamProtocolError(content.decoderResult().cause());
                 } else {
                     ctx.close();
                 }

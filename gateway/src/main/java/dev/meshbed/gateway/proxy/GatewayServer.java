@@ -35,12 +35,7 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Settings of the data plane. */
     public record Settings(String bindAddress, List<ListenerSpec> listeners, Transport transport, int eventLoops,
-            long upstreamIdleTimeoutMillis, EdgeLimits limits) {
-
-        public Settings(String bindAddress, List<ListenerSpec> listeners, Transport transport, int eventLoops,
-                long upstreamIdleTimeoutMillis) {
-            this(bindAddress, listeners, transport, eventLoops, upstreamIdleTimeoutMillis, EdgeLimits.DEFAULTS);
-        }
+            long upstreamIdleTimeoutMillis, EdgeLimits limits, RequestPolicy requestPolicy) {
 
         public Settings {
             requireNonNull(bindAddress, "bindAddress");
@@ -50,6 +45,14 @@ public final class GatewayServer implements AutoCloseable {
             if (eventLoops < 1) {
                 throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
             }
+            requireNonNull(requestPolicy, "requestPolicy");
+        }
+
+        /** With Istio's and Envoy's defaults ({@link EdgeLimits#DEFAULTS}, {@link RequestPolicy#DEFAULT}). */
+        public Settings(String bindAddress, List<ListenerSpec> listeners, Transport transport, int eventLoops,
+                long upstreamIdleTimeoutMillis) {
+            this(bindAddress, listeners, transport, eventLoops, upstreamIdleTimeoutMillis, EdgeLimits.DEFAULTS,
+                    RequestPolicy.DEFAULT);
         }
     }
 
@@ -100,6 +103,7 @@ public final class GatewayServer implements AutoCloseable {
         AcceptErrors errors = new AcceptErrors(context.metrics(), settings.bindAddress() + ":" + spec.listenPort(),
                 reserve);
         acceptErrors.add(errors);
+        RequestGuard guard = new RequestGuard(settings.requestPolicy());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(settings.transport().serverChannel())
@@ -123,6 +127,7 @@ public final class GatewayServer implements AutoCloseable {
                                 .setMaxInitialLineLength(16 * 1024)
                                 .setMaxHeaderSize(64 * 1024)
                                 .setMaxChunkSize(64 * 1024)));
+                        ch.pipeline().addLast(guard); // before 100 Continue: a refused request gets none
                         ch.pipeline().addLast(new HttpServerExpectContinueHandler());
                         ch.pipeline().addLast(downstream);
                     }

@@ -262,16 +262,22 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         finish(false);
     }
 
-    /** The request body broke HTTP (a bad chunk): nothing sensible can follow on this connection. */
-    void onDownstreamProtocolError() {
+    /**
+     * The request body broke HTTP (a bad chunk): nothing sensible can follow on this connection.
+     * The client gets a 400 naming the problem before the close, unless a response has begun.
+     */
+    void onDownstreamProtocolError(Throwable cause) {
         if (finished) {
             return;
         }
-        flag = ResponseFlag.DPE;
         closeUpstream();
         if (!responseStarted) {
-            status = 400;
+            String reason = cause == null || cause.getMessage() == null ? "malformed body" : cause.getMessage();
+            sendLocalReply(HttpResponseStatus.BAD_REQUEST, "bad request: " + reason + "\n", ResponseFlag.DPE, null,
+                    true);
+            return;
         }
+        flag = ResponseFlag.DPE;
         ctx.close();
         finish(false);
     }
@@ -567,6 +573,15 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         sendLocalReply(responseStatus, body, why, location, false);
+    }
+
+    /** Answers a request that {@link RequestGuard} refused, as the rejection says. */
+    void reject(RequestRejection rejection) {
+        if (rejection.closeConnection()) {
+            sendLocalReply(rejection.status(), rejection.body(), rejection.flag(), null, true);
+        } else {
+            localReply(rejection.status(), rejection.body(), rejection.flag(), null);
+        }
     }
 
     /** Answers a request that broke HTTP, and closes the connection. */

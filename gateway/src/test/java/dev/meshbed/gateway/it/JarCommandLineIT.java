@@ -138,6 +138,28 @@ class JarCommandLineIT {
                 BodyHandlers.discarding());
     }
 
+    @Test
+    void pathNormalizationIsChosenOnTheCommandLineAndShownAtStart() throws Exception {
+        requireJar(GATEWAY_JAR, "mvn -pl gateway package");
+        Process bad = java("bad-normalization", GATEWAY_JAR, "--config", work.toString(), "--port", "0",
+                "--status-port", "0", "--admin-port", "0", "--bind", "127.0.0.1", "--path-normalization", "FULL");
+        assertThat(bad.waitFor(30, TimeUnit.SECONDS)).as("the gateway exits on a bad --path-normalization").isTrue();
+        String err = Files.readString(work.resolve("bad-normalization.err"));
+        assertThat(bad.exitValue()).as("exit code; stderr: %s", err).isEqualTo(2);
+        assertThat(err).contains("--path-normalization: FULL (expected: one of NONE, BASE, MERGE_SLASHES, "
+                + "DECODE_AND_MERGE_SLASHES)");
+
+        Path config = Files.createDirectories(work.resolve("config"));
+        LocalTestbed.writeShippedConfig(config, LocalTestbed.freePort(), LocalTestbed.freePort());
+        int statusPort = LocalTestbed.freePort();
+        Process gateway = java("gateway", GATEWAY_JAR, "--config", config.toString(), "--port", "0",
+                "--status-port", String.valueOf(statusPort), "--admin-port", "0", "--bind", "127.0.0.1", "--access-log", "off",
+                "--event-loops", "1", "--path-normalization", "merge_slashes", "--forward-trailers");
+        awaitOk(LocalTestbed.newClient(), "gateway", gateway, "http://127.0.0.1:" + statusPort + "/healthz/ready");
+        assertThat(log("gateway")).as("the gateway's start line")
+                .contains("path normalization MERGE_SLASHES, request trailers forwarded");
+    }
+
     private static void requireJar(Path jar, String build) {
         if (!Files.isRegularFile(jar)) {
             fail(jar.toAbsolutePath().normalize() + " is missing: it is built by the package phase (" + build

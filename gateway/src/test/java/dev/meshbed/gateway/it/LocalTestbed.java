@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meshbed.gateway.Gateway;
 import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.proxy.AccessLog;
+import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
 import dev.meshbed.gateway.routing.RandomSource;
@@ -89,6 +90,7 @@ final class LocalTestbed implements AutoCloseable {
         private final Map<String, String> files = new LinkedHashMap<>();
         private boolean shippedConfig = true;
         private dev.meshbed.gateway.proxy.EdgeLimits limits = dev.meshbed.gateway.proxy.EdgeLimits.DEFAULTS;
+        private RequestPolicy requestPolicy = RequestPolicy.DEFAULT;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -109,6 +111,12 @@ final class LocalTestbed implements AutoCloseable {
         /** The gateway's edge limits (Envoy's defaults unless given). */
         Builder limits(dev.meshbed.gateway.proxy.EdgeLimits limits) {
             this.limits = limits;
+            return this;
+        }
+
+        /** What the gateway does to requests (path normalisation, trailers); Istio's defaults otherwise. */
+        Builder requestPolicy(RequestPolicy policy) {
+            requestPolicy = policy;
             return this;
         }
 
@@ -140,7 +148,8 @@ final class LocalTestbed implements AutoCloseable {
                         List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, AdminAddress.loopback(0),
                         Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
                         Transport.select("auto"), EVENT_LOOPS, 2000,
-                        AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal(), limits));
+                        AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal(),
+                        limits, requestPolicy));
                 LocalTestbed bed = new LocalTestbed(configDir, accessLog, servers, deadPort, gateway);
                 bed.awaitReady();
                 return bed;

@@ -37,13 +37,17 @@ final class EmbeddedProxy implements AutoCloseable {
     final FakeConnector connector = new FakeConnector();
 
     EmbeddedProxy(String yaml, RandomSource random) {
+        this(yaml, random, RequestPolicy.DEFAULT);
+    }
+
+    EmbeddedProxy(String yaml, RandomSource random, RequestPolicy policy) {
         var parsed = new IstioYamlReader().read("test.yaml", yaml);
         var snapshot = new ConfigStore().propose(List.of(parsed));
         var compiler = new TableCompiler(new TableCompiler.Options(Map.of("istio", "ingressgateway"),
                 List.of(new ListenerSpec(8080, 0)), ClusterStats.Factory.NOOP, 1000));
         RoutingTableHolder tables = new RoutingTableHolder(compiler.compile(snapshot).table());
         ProxyContext context = new ProxyContext(tables, connector, ProxyMetrics.NOOP, AccessLog.off(), random);
-        client = new EmbeddedChannel(new HttpServerCodec(), new HttpServerExpectContinueHandler(),
+        client = new EmbeddedChannel(new HttpServerCodec(), new RequestGuard(policy), new HttpServerExpectContinueHandler(),
                 new DownstreamHandler(context, 0));
     }
 
