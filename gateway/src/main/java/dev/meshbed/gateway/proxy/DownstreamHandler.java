@@ -134,6 +134,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
 
+    /** The refusal when accepting has just failed for want of descriptors: answered and closed at once. */
+    static final String NO_DESCRIPTORS = "out of file descriptors: try again later\n";
+
     /** After a refusal: shuts the output, drops input for {@link #LINGER_MILLIS}, then closes. */
     void lingerAndClose() {
         closing = true;
@@ -195,7 +198,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             HttpRequest none = new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-");
             none.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, "close");
             current = new ProxyExchange(this, ctx, proxy, none, remoteIp);
-            current.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal, ResponseFlag.OM);
+            if (refusal == NO_DESCRIPTORS) {
+                // no lingering: the descriptor is needed at once, to refuse the next client in the backlog
+                current.reject(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal, ResponseFlag.OM);
+            } else {
+                current.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal, ResponseFlag.OM);
+            }
             return;
         }
         armIdleTimer();

@@ -120,7 +120,9 @@ public final class GatewayServer implements AutoCloseable {
                         clients.add(ch);
                         ch.closeFuture().addListener(f -> {
                             open.decrementAndGet();
-                            reserve.restore();
+                            if (!errors.shortOfDescriptors()) {
+                                reserve.restore(); // while short, each freed descriptor admits the next refusal
+                            }
                         });
                         ch.pipeline().addLast(new DownstreamHandler.FirstBytes(downstream));
                         ch.pipeline().addLast(new HttpServerCodec(new HttpDecoderConfig()
@@ -141,7 +143,7 @@ public final class GatewayServer implements AutoCloseable {
         int now = open.incrementAndGet();
         if (errors.shortOfDescriptors()) {
             context.metrics().edgeEvent("downstream_cx_overflow");
-            return "out of file descriptors: try again later\n";
+            return DownstreamHandler.NO_DESCRIPTORS;
         }
         if (now > maxConnections) {
             context.metrics().edgeEvent("downstream_cx_overflow");
