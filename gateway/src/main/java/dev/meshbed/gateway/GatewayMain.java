@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -105,6 +106,14 @@ public final class GatewayMain implements Callable<Integer> {
             description = "Upstream connect timeout unless a DestinationRule sets one (default: ${DEFAULT-VALUE}).")
     String connectTimeout;
 
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "After SIGTERM, halt if stopping (draining included) has not finished by then "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String shutdownTimeout;
+
+    @Mixin
+    ConfigLimitOptions configLimits = new ConfigLimitOptions();
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
     String logLevel;
@@ -130,6 +139,10 @@ public final class GatewayMain implements Callable<Integer> {
         if (connectTimeoutMillis <= 0) {
             throw new IllegalArgumentException("--connect-timeout: " + connectTimeout + " (expected: > 0)");
         }
+        long shutdownTimeoutMillis = Durations.parse(shutdownTimeout).toMillis();
+        if (shutdownTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("--shutdown-timeout: " + shutdownTimeout + " (expected: > 0)");
+        }
         int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
         if (loops < 1) {
             throw new IllegalArgumentException("--event-loops: " + loops + " (expected: >= 1)");
@@ -150,7 +163,7 @@ public final class GatewayMain implements Callable<Integer> {
             if (!namespaces.isEmpty()) {
                 throw new IllegalArgumentException("--namespaces: only with --kubernetes");
             }
-            configSource = new DirectorySource(source.config);
+            configSource = new DirectorySource(source.config, configLimits.limits());
         }
         Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
         Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, adminPort,
@@ -168,7 +181,9 @@ public final class GatewayMain implements Callable<Integer> {
 
         CountDownLatch stopped = new CountDownLatch(1);
         KubernetesClient ownedClient = client;
+        ShutdownWatchdog watchdog = new ShutdownWatchdog(shutdownTimeoutMillis);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            watchdog.arm();
             gateway.stop(2000);
             if (ownedClient != null) {
                 ownedClient.close();
