@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meshbed.gateway.Gateway;
+import dev.meshbed.gateway.config.ConfigLimits;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.Transport;
 import dev.meshbed.gateway.routing.ListenerSpec;
@@ -87,6 +88,7 @@ final class LocalTestbed implements AutoCloseable {
         private final Map<String, SampleConfig> extraServers = new LinkedHashMap<>();
         private final Map<String, String> files = new LinkedHashMap<>();
         private boolean shippedConfig = true;
+        private DirectorySource.Lister lister = DirectorySource::listFiles;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -101,6 +103,12 @@ final class LocalTestbed implements AutoCloseable {
         /** Writes {@code fileName} (placeholders substituted), replacing a shipped file of that name. */
         Builder file(String fileName, String yaml) {
             files.put(fileName, yaml);
+            return this;
+        }
+
+        /** Lists the config directory another way (one that fails on demand, say). */
+        Builder lister(DirectorySource.Lister lister) {
+            this.lister = lister;
             return this;
         }
 
@@ -128,7 +136,8 @@ final class LocalTestbed implements AutoCloseable {
                 for (Map.Entry<String, String> f : files.entrySet()) {
                     Files.writeString(configDir.resolve(f.getKey()), substitute(f.getValue(), servers, deadPort));
                 }
-                gateway = Gateway.start(new Gateway.Settings(new DirectorySource(configDir),
+                gateway = Gateway.start(new Gateway.Settings(
+                        new DirectorySource(configDir, ConfigLimits.defaults(), lister),
                         List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
                         Transport.select("auto"), EVENT_LOOPS, 2000,
                         AccessLog.to(new FileOutputStream(accessLog.toFile())), RandomSource.threadLocal()));
