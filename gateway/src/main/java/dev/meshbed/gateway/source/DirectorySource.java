@@ -88,7 +88,8 @@ public final class DirectorySource implements ConfigSource {
         }
         watcher = FileSystems.getDefault().newWatchService();
         registerAll();
-        thread = new Thread(() -> watch(onChange), "meshbed-config-watch");
+        String fingerprint = fingerprint(); // of what the first read below sees, or older
+        thread = new Thread(() -> watch(onChange, fingerprint), "meshbed-config-watch");
         thread.setDaemon(true);
         thread.start();
         onChange.run(); // a directory is complete from the start
@@ -105,8 +106,8 @@ public final class DirectorySource implements ConfigSource {
         }
     }
 
-    private void watch(Runnable onChange) {
-        String fingerprint = fingerprint();
+    private void watch(Runnable onChange, String firstFingerprint) {
+        String fingerprint = firstFingerprint;
         while (!closed) {
             try {
                 WatchKey key = watcher.poll(RESCAN_MILLIS, TimeUnit.MILLISECONDS);
