@@ -101,9 +101,11 @@ up() {
   cp "$APP_JAR" "$WORK/sample-app.jar"
   start v1 java -jar "$WORK/sample-app.jar" --version v1 --port "$V1_PORT" --bind 127.0.0.1
   start v2 java -jar "$WORK/sample-app.jar" --version v2 --port "$V2_PORT" --bind 127.0.0.1
-  start gateway java -jar "$WORK/gateway.jar" --config "$WORK/config" --port "$GATEWAY_PORT" \
-    --status-port "$STATUS_PORT" --admin-port "$ADMIN_PORT" --admin-bind 127.0.0.1 --bind 127.0.0.1 \
-    --access-log "$WORK/access.log"
+  # an OutOfMemoryError ends the gateway (as in the image) instead of leaving it half-alive; no load
+  # balancer to leave here, so a short drain (stop waits 5 s)
+  start gateway java -XX:+ExitOnOutOfMemoryError -jar "$WORK/gateway.jar" --config "$WORK/config" \
+    --port "$GATEWAY_PORT" --status-port "$STATUS_PORT" --admin-port "$ADMIN_PORT" --admin-bind 127.0.0.1 \
+    --bind 127.0.0.1 --access-log "$WORK/access.log" --drain-duration 1s --drain-in-flight-limit 3s
   wait_for v1 "http://127.0.0.1:$V1_PORT/healthz" || { stop >/dev/null; exit 1; }
   wait_for v2 "http://127.0.0.1:$V2_PORT/healthz" || { stop >/dev/null; exit 1; }
   wait_for gateway "http://127.0.0.1:$STATUS_PORT/healthz/ready" || { stop >/dev/null; exit 1; }

@@ -30,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -172,6 +173,15 @@ public final class GatewayMain implements Callable<Integer> {
                     + "is off).")
     boolean forwardTrailers;
 
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "After SIGTERM, halt if stopping (draining included) has not finished by then "
+                    + "(default: ${DEFAULT-VALUE}: the drain and the in-flight limit, 25 s by default, and a margin; "
+                    + "Kubernetes kills the pod after its 30 s grace period anyway).")
+    String shutdownTimeout;
+
+    @Mixin
+    ConfigLimitOptions configLimits = new ConfigLimitOptions();
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
     String logLevel;
@@ -196,6 +206,10 @@ public final class GatewayMain implements Callable<Integer> {
         long connectTimeoutMillis = Durations.parse(connectTimeout).toMillis();
         if (connectTimeoutMillis <= 0) {
             throw new IllegalArgumentException("--connect-timeout: " + connectTimeout + " (expected: > 0)");
+        }
+        long shutdownTimeoutMillis = Durations.parse(shutdownTimeout).toMillis();
+        if (shutdownTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("--shutdown-timeout: " + shutdownTimeout + " (expected: > 0)");
         }
         int loops = eventLoops != null ? eventLoops : Runtime.getRuntime().availableProcessors();
         if (loops < 1) {
@@ -229,7 +243,7 @@ public final class GatewayMain implements Callable<Integer> {
             if (!namespaces.isEmpty()) {
                 throw new IllegalArgumentException("--namespaces: only with --kubernetes");
             }
-            configSource = new DirectorySource(source.config);
+            configSource = new DirectorySource(source.config, configLimits.limits());
         }
         Map<String, String> ownLabels = labels != null ? labels : PodLabels.resolve(labelsFile, System.getenv());
         Gateway.Settings settings = new Gateway.Settings(configSource, listeners(), bind, statusPort, admin,
@@ -254,7 +268,9 @@ public final class GatewayMain implements Callable<Integer> {
 
         CountDownLatch stopped = new CountDownLatch(1);
         KubernetesClient ownedClient = client;
+        ShutdownWatchdog watchdog = new ShutdownWatchdog(shutdownTimeoutMillis);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            watchdog.arm();
             gateway.drainAndStop(drainMillis, inFlightMillis);
             if (ownedClient != null) {
                 ownedClient.close();

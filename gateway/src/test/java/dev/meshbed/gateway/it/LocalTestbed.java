@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meshbed.gateway.Gateway;
 import dev.meshbed.gateway.admin.AdminAddress;
+import dev.meshbed.gateway.config.ConfigLimits;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
@@ -91,6 +92,7 @@ final class LocalTestbed implements AutoCloseable {
         private boolean shippedConfig = true;
         private dev.meshbed.gateway.proxy.EdgeLimits limits = dev.meshbed.gateway.proxy.EdgeLimits.DEFAULTS;
         private RequestPolicy requestPolicy = RequestPolicy.DEFAULT;
+        private DirectorySource.Lister lister = DirectorySource::listFiles;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -120,6 +122,12 @@ final class LocalTestbed implements AutoCloseable {
             return this;
         }
 
+        /** Lists the config directory another way (one that fails on demand, say). */
+        Builder lister(DirectorySource.Lister lister) {
+            this.lister = lister;
+            return this;
+        }
+
         /** Starts from an empty config directory instead of the shipped manifests. */
         Builder withoutShippedConfig() {
             shippedConfig = false;
@@ -144,7 +152,8 @@ final class LocalTestbed implements AutoCloseable {
                 for (Map.Entry<String, String> f : files.entrySet()) {
                     Files.writeString(configDir.resolve(f.getKey()), substitute(f.getValue(), servers, deadPort));
                 }
-                gateway = Gateway.start(new Gateway.Settings(new DirectorySource(configDir),
+                gateway = Gateway.start(new Gateway.Settings(
+                        new DirectorySource(configDir, ConfigLimits.defaults(), lister),
                         List.of(new ListenerSpec(0, 0)), "127.0.0.1", 0, AdminAddress.loopback(0),
                         Map.of(GATEWAY_LABELS_KEY, "ingressgateway"),
                         Transport.select("auto"), EVENT_LOOPS, 2000,
