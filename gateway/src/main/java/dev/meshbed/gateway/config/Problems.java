@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Collects {@link Problem}s for one resource and holds the checks every kind uses, so that the
@@ -96,8 +95,8 @@ final class Problems {
         }
         try {
             Regexes.compile(value);
-        } catch (PatternSyntaxException e) {
-            add(path, "\"" + value + "\" is not a valid regular expression: " + e.getDescription());
+        } catch (Regexes.InvalidRegexException e) {
+            add(path, "\"" + value + "\" is not a valid regular expression: " + e.getMessage());
         }
     }
 

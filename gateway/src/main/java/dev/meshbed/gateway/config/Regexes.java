@@ -2,238 +2,102 @@ package dev.meshbed.gateway.config;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import com.google.re2j.ProgramAccess;
 
 /**
- * Compiles Istio regular expressions with {@link java.util.regex}. Istio (and Envoy) use RE2
- * syntax, which mostly reads the same in Java; the differences that would change what a pattern
- * means, or make a valid pattern fail, are translated here:
- * <ul>
- *   <li>{@code (?P<name>re)} becomes {@code (?<name>re)} (a plain group when the name is not a
- *       valid Java group name, e.g. contains {@code _}: numbering stays the same);</li>
- *   <li>POSIX classes {@code [[:alpha:]]} become {@code [\p{Alpha}]} (Java would read them as a
- *       nested set of the letters);</li>
- *   <li>inside a character class, {@code [} and {@code &} are literals in RE2 but operators in
- *       Java, and a leading {@code ]} is a literal; they are escaped;</li>
- *   <li>a {@code {} that does not start a repetition is a literal in RE2 (Java rejects it);</li>
- *   <li>octal escapes ({@code \0}, {@code \12}, {@code \123}) become {@code \x{..}}.</li>
- * </ul>
- * Constructs RE2 does not have (lookaround, atomic groups, backreferences, possessive
- * quantifiers) are rejected with a {@link PatternSyntaxException}, as istiod would reject them.
+ * Compiles Istio regular expressions: RE2 syntax (RE2/J's parser, the same grammar as the Go
+ * regexp istiod validates with), with Istio's and Envoy's bounds, and matched in linear time (see
+ * {@link Re2Pattern}). What RE2 rejects is rejected here with RE2's own words, and the constructs
+ * people bring from Perl or Java (backreferences, lookaround, atomic groups, possessive
+ * quantifiers) are named as such.
  */
 public final class Regexes {
 
-    private static final Map<String, String> POSIX_CLASSES = Map.ofEntries(
-            Map.entry("alnum", "\\p{Alnum}"),
-            Map.entry("alpha", "\\p{Alpha}"),
-            Map.entry("ascii", "\\p{ASCII}"),
-            Map.entry("blank", "\\p{Blank}"),
-            Map.entry("cntrl", "\\p{Cntrl}"),
-            Map.entry("digit", "\\p{Digit}"),
-            Map.entry("graph", "\\p{Graph}"),
-            Map.entry("lower", "\\p{Lower}"),
-            Map.entry("print", "\\p{Print}"),
-            Map.entry("punct", "\\p{Punct}"),
-            Map.entry("space", "\\p{Space}"),
-            Map.entry("upper", "\\p{Upper}"),
-            Map.entry("word", "\\w"),
-            Map.entry("xdigit", "\\p{XDigit}"));
+    /**
+     * Istio's validation: {@code regex is too large, max length allowed is 1024} (it approximates
+     * Envoy's program size by the length).
+     */
+    public static final int MAX_LENGTH = 1024;
 
-    private static final Pattern JAVA_GROUP_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9]*");
-    private static final Pattern REPETITION = Pattern.compile("\\{\\d+(,\\d*)?}");
+    /**
+     * Envoy's {@code re2.max_program_size.error_level} as Istio's bootstrap sets it (Envoy's own
+     * default is 100; Istio raises it so that what its length check lets through is not NACKed).
+     */
+    public static final int MAX_PROGRAM_SIZE = 32768;
 
     private Regexes() {
     }
 
     /**
-     * Compiles an RE2 pattern. Istio matches regexes against the whole value, so callers use
-     * {@link java.util.regex.Matcher#matches()}.
+     * Compiles an RE2 pattern, to be matched against whole values.
      *
-     * @throws PatternSyntaxException when the pattern is not valid RE2 or Java; its
-     *     {@link PatternSyntaxException#getDescription()} says why
+     * @throws InvalidRegexException when the pattern is not valid RE2 or over a bound; its message
+     *     says why
      */
-    public static Pattern compile(String re2) {
+    public static Re2Pattern compile(String re2) {
         requireNonNull(re2, "re2");
-        return Pattern.compile(translate(re2));
-    }
-
-    /** The Java form of an RE2 pattern (see class comment). */
-    static String translate(String re) {
-        requireNonNull(re, "re");
-        StringBuilder out = new StringBuilder(re.length() + 8);
-        int n = re.length();
-        int i = 0;
-        boolean inClass = false;
-        int classContentStart = -1;
-        while (i < n) {
-            char c = re.charAt(i);
-            if (c == '\\') {
-                i = escape(re, i, out, inClass);
-                continue;
+        if (re2.length() > MAX_LENGTH) {
+            throw new InvalidRegexException("regex is too large: " + re2.length() + " characters (expected: <= "
+                    + MAX_LENGTH + ")");
+        }
+        try {
+            // Counted repetitions are expanded when compiling; bound them before they are.
+            long estimate = ProgramAccess.estimatedProgramSize(re2, MAX_PROGRAM_SIZE);
+            if (estimate > MAX_PROGRAM_SIZE) {
+                throw tooLarge("over " + MAX_PROGRAM_SIZE);
             }
-            if (inClass) {
-                if (c == '[' && re.startsWith("[:", i)) {
-                    i = posixClass(re, i, out);
-                } else if (c == '[' || c == '&' || (c == ']' && i == classContentStart)) {
-                    out.append('\\').append(c);
-                    i++;
-                } else {
-                    out.append(c);
-                    inClass = c != ']';
-                    i++;
-                }
-                continue;
+            Pattern pattern = Pattern.compile(re2);
+            if (pattern.programSize() > MAX_PROGRAM_SIZE) {
+                throw tooLarge(String.valueOf(pattern.programSize()));
             }
-            switch (c) {
-                case '[' -> {
-                    out.append('[');
-                    i++;
-                    if (i < n && re.charAt(i) == '^') {
-                        out.append('^');
-                        i++;
-                    }
-                    inClass = true;
-                    classContentStart = i;
-                }
-                case '(' -> i = group(re, i, out);
-                case '*', '+', '?' -> {
-                    out.append(c);
-                    i = quantifierTail(re, i + 1, out);
-                }
-                case '{' -> {
-                    Matcher m = REPETITION.matcher(re).region(i, n);
-                    if (m.lookingAt()) {
-                        out.append(m.group());
-                        i = quantifierTail(re, m.end(), out);
-                    } else {
-                        out.append("\\{");
-                        i++;
-                    }
-                }
-                default -> {
-                    out.append(c);
-                    i++;
-                }
+            return new Re2Pattern(pattern);
+        } catch (PatternSyntaxException e) {
+            throw new InvalidRegexException(describe(e));
+        }
+    }
+
+    private static InvalidRegexException tooLarge(String size) {
+        return new InvalidRegexException("regex is too large: program size " + size + " (expected: <= "
+                + MAX_PROGRAM_SIZE + ", Envoy's re2.max_program_size.error_level under Istio)");
+    }
+
+    /** RE2's description of the error, with the construct named when it comes from another dialect. */
+    static String describe(PatternSyntaxException e) {
+        String what = e.getPattern() == null ? "" : e.getPattern();
+        String description = e.getDescription();
+        String rejected = description + ": `" + what + "`";
+        if (description.equals("invalid escape sequence")) {
+            if (what.length() == 2 && what.charAt(1) >= '1' && what.charAt(1) <= '9') {
+                return "backreference " + what + " is not supported by RE2 (" + rejected + ")";
             }
+            if (what.equals("\\k")) {
+                return "backreference \\k<name> is not supported by RE2 (" + rejected + ")";
+            }
+        } else if (description.equals("invalid or unsupported Perl syntax")) {
+            if (what.equals("(?=") || what.equals("(?!")) {
+                return "lookahead " + what + " is not supported by RE2 (" + rejected + ")";
+            }
+            if (what.equals("(?>")) {
+                return "atomic group (?> is not supported by RE2 (" + rejected + ")";
+            }
+        } else if (description.equals("invalid named capture")
+                && (what.startsWith("(?<=") || what.startsWith("(?<!"))) {
+            return "lookbehind " + what.substring(0, 4) + " is not supported by RE2 (" + rejected + ")";
+        } else if (description.equals("invalid nested repetition operator") && what.endsWith("+")
+                && what.length() >= 2) {
+            return "possessive quantifier " + what + " is not supported by RE2 (" + rejected + ")";
         }
-        return out.toString();
+        return rejected;
     }
 
-    /**
-     * Copies what follows a quantifier: an optional lazy {@code ?}. A {@code +} there would make
-     * it possessive in Java; RE2 calls that a nested repetition and rejects it.
-     */
-    private static int quantifierTail(String re, int i, StringBuilder out) {
-        if (i < re.length() && re.charAt(i) == '?') {
-            out.append('?');
-            i++;
-        }
-        if (i < re.length() && re.charAt(i) == '+') {
-            throw new PatternSyntaxException("possessive quantifiers are not supported (RE2)", re, i);
-        }
-        return i;
-    }
+    /** A regex that RE2 rejects, or that is over Istio's or Envoy's bounds. */
+    public static final class InvalidRegexException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
 
-    private static int group(String re, int i, StringBuilder out) {
-        if (re.startsWith("(?=", i) || re.startsWith("(?!", i) || re.startsWith("(?<=", i)
-                || re.startsWith("(?<!", i)) {
-            throw new PatternSyntaxException("lookaround assertions are not supported (RE2)", re, i);
+        InvalidRegexException(String message) {
+            super(message);
         }
-        if (re.startsWith("(?>", i)) {
-            throw new PatternSyntaxException("atomic groups are not supported (RE2)", re, i);
-        }
-        int nameStart = re.startsWith("(?P<", i) ? i + 4 : re.startsWith("(?<", i) ? i + 3 : -1;
-        if (nameStart < 0) {
-            // A plain group, or flags such as (?i) and (?:, which read the same in Java.
-            boolean flags = re.startsWith("(?", i);
-            out.append(flags ? "(?" : "(");
-            return i + (flags ? 2 : 1);
-        }
-        int nameEnd = re.indexOf('>', nameStart);
-        if (nameEnd < 0) {
-            throw new PatternSyntaxException("unterminated group name", re, i);
-        }
-        String name = re.substring(nameStart, nameEnd);
-        out.append(JAVA_GROUP_NAME.matcher(name).matches() ? "(?<" + name + ">" : "(");
-        return nameEnd + 1;
-    }
-
-    private static int posixClass(String re, int i, StringBuilder out) {
-        int end = re.indexOf(":]", i + 2);
-        if (end < 0) {
-            out.append("\\[");
-            return i + 1;
-        }
-        String name = re.substring(i + 2, end);
-        boolean negated = name.startsWith("^");
-        String java = POSIX_CLASSES.get(negated ? name.substring(1) : name);
-        if (java == null) {
-            throw new PatternSyntaxException("invalid character class range [:" + name + ":]", re, i);
-        }
-        if (negated) {
-            java = java.equals("\\w") ? "\\W" : "\\P" + java.substring(2);
-        }
-        out.append(java);
-        return end + 2;
-    }
-
-    /** Copies one escape sequence starting at the backslash at {@code i}; returns the next index. */
-    private static int escape(String re, int i, StringBuilder out, boolean inClass) {
-        int n = re.length();
-        if (i + 1 >= n) {
-            out.append('\\');
-            return i + 1;
-        }
-        char d = re.charAt(i + 1);
-        if (d >= '0' && d <= '9') {
-            return octal(re, i, out);
-        }
-        if (d == 'k') {
-            // Java's named backreference \k<name>; RE2 has no backreferences.
-            throw new PatternSyntaxException("backreferences are not supported (RE2)", re, i);
-        }
-        if ((d == 'p' || d == 'P' || d == 'x') && i + 2 < n && re.charAt(i + 2) == '{') {
-            int close = re.indexOf('}', i + 3);
-            int end = close < 0 ? n : close + 1;
-            out.append(re, i, end);
-            return end;
-        }
-        if (d == 'Q' && !inClass) {
-            int close = re.indexOf("\\E", i + 2);
-            int end = close < 0 ? n : close + 2;
-            out.append(re, i, end);
-            return end;
-        }
-        out.append('\\').append(d);
-        return i + 2;
-    }
-
-    /**
-     * RE2 reads {@code \0}, {@code \0nn} and {@code \nnn} (two or three octal digits) as octal
-     * codes and rejects a lone {@code \1}..{@code \9} (a backreference); Java reads all of them
-     * as backreferences, so octal codes are rewritten as {@code \x{..}}.
-     */
-    private static int octal(String re, int i, StringBuilder out) {
-        int n = re.length();
-        char first = re.charAt(i + 1);
-        int j = i + 2;
-        boolean leadingZero = first == '0';
-        if (!leadingZero && (first > '7' || j >= n || !isOctal(re.charAt(j)))) {
-            throw new PatternSyntaxException("backreferences are not supported (RE2)", re, i);
-        }
-        int end = i + 1;
-        while (end < n && end - (i + 1) < 3 && isOctal(re.charAt(end))) {
-            end++;
-        }
-        int value = Integer.parseInt(re.substring(i + 1, end), 8);
-        out.append("\\x{").append(Integer.toHexString(value)).append('}');
-        return end;
-    }
-
-    private static boolean isOctal(char c) {
-        return c >= '0' && c <= '7';
     }
 }

@@ -2,7 +2,7 @@ package dev.meshbed.gateway.routing;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.regex.Pattern;
+import dev.meshbed.gateway.config.Re2Pattern;
 
 /** A compiled Istio StringMatch: exact, prefix, regex (full match), or mere presence. */
 public abstract sealed class StringMatcher {
@@ -21,7 +21,7 @@ public abstract sealed class StringMatcher {
         return new Prefix(value, ignoreCase);
     }
 
-    public static StringMatcher regex(Pattern pattern) {
+    public static StringMatcher regex(Re2Pattern pattern) {
         return new Regex(pattern);
     }
 
@@ -75,15 +75,15 @@ public abstract sealed class StringMatcher {
     }
 
     static final class Regex extends StringMatcher {
-        private final Pattern pattern;
+        private final Re2Pattern pattern;
 
-        Regex(Pattern pattern) {
+        Regex(Re2Pattern pattern) {
             this.pattern = requireNonNull(pattern, "pattern");
         }
 
         @Override
         public boolean matches(String v) {
-            return v != null && pattern.matcher(v).matches();
+            return v != null && pattern.matches(v);
         }
 
         @Override

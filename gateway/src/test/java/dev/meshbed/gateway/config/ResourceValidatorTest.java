@@ -222,7 +222,7 @@ class ResourceValidatorTest {
                               regex: "/a(b"  # <--
                           route: [{destination: {host: reviews}}]
                         """, "spec.http[0].match[0].uri.regex",
-                        "\"/a(b\" is not a valid regular expression: Unclosed group"),
+                        "\"/a(b\" is not a valid regular expression: missing closing ): `/a(b`"),
                 rejected("header regex RE2 cannot run", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -232,7 +232,28 @@ class ResourceValidatorTest {
                                 regex: "^(?!session=).*"  # <--
                           route: [{destination: {host: reviews}}]
                         """, "spec.http[0].match[0].headers.cookie.regex",
-                        "\"^(?!session=).*\" is not a valid regular expression: lookaround assertions are not supported (RE2)"),
+                        "\"^(?!session=).*\" is not a valid regular expression: lookahead (?! is not supported by RE2"
+                        + " (invalid or unsupported Perl syntax: `(?!`)"),
+                rejected("uri regex with a backreference", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - match:
+                          - uri:
+                              regex: "/(a)\\\\1"  # <--
+                          route: [{destination: {host: reviews}}]
+                        """, "spec.http[0].match[0].uri.regex",
+                        "\"/(a)\\1\" is not a valid regular expression: backreference \\1 is not supported by RE2"
+                                + " (invalid escape sequence: `\\1`)"),
+                rejected("uri regex over Envoy's program size", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - match:
+                          - uri:
+                              regex: "/(a{1000}){1000}"  # <--
+                          route: [{destination: {host: reviews}}]
+                        """, "spec.http[0].match[0].uri.regex",
+                        "\"/(a{1000}){1000}\" is not a valid regular expression: regex is too large: program size"
+                                + " over 32768 (expected: <= 32768, Envoy's re2.max_program_size.error_level under Istio)"),
                 rejected("authority regex", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -240,7 +261,7 @@ class ResourceValidatorTest {
                           - authority: {regex: "[z-a]"}  # <--
                           route: [{destination: {host: reviews}}]
                         """, "spec.http[0].match[0].authority.regex",
-                        "\"[z-a]\" is not a valid regular expression: Illegal character range"),
+                        "\"[z-a]\" is not a valid regular expression: invalid character class range: `z-a`"),
                 rejected("query parameter regex", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -249,7 +270,7 @@ class ResourceValidatorTest {
                               "page.size": {regex: "*"}  # <--
                           route: [{destination: {host: reviews}}]
                         """, "spec.http[0].match[0].queryParams[\"page.size\"].regex",
-                        "\"*\" is not a valid regular expression: Dangling meta character '*'"),
+                        "\"*\" is not a valid regular expression: missing argument to repetition operator: `*`"),
                 rejected("uppercase header", "VirtualService", """
                         hosts: [reviews]
                         http:

@@ -141,6 +141,26 @@ class RouteMatchingTest {
         assertThat(taken(t, "/items/")).isNull();
     }
 
+    /** Patterns that backtrack exponentially in java.util.regex route in linear time (RE2). */
+    @Test
+    void pathologicalRegexesRouteCorrectlyAndQuickly() {
+        RoutingTable t = vs(
+                route("twelve-as", "- uri: {regex: \"(.*a){12}\"}"),
+                route("nested", "- headers:\n    x-token: {regex: \"(x+x+)+y\"}"),
+                route("catch-all", null));
+        String longA = "/" + "a".repeat(8190) + "b";
+        long start = System.nanoTime();
+        assertThat(taken(t, "/" + "a".repeat(12))).isEqualTo("twelve-as");
+        assertThat(taken(t, "/" + "ab".repeat(12) + "/a")).isEqualTo("twelve-as");
+        assertThat(taken(t, "/" + "a".repeat(11) + "b")).isEqualTo("catch-all");
+        assertThat(taken(t, longA)).isEqualTo("catch-all");
+        assertThat(taken(t, longA + "?q=a")).isEqualTo("catch-all");
+        assertThat(taken(t, "/", "x-token", "x".repeat(4000) + "y")).isEqualTo("nested");
+        assertThat(taken(t, "/", "x-token", "x".repeat(4000) + "z")).isEqualTo("catch-all");
+        // java.util.regex takes seconds on the 13th request path alone, and years on the long ones.
+        assertThat((System.nanoTime() - start) / 1e9).isLessThan(2.0);
+    }
+
     @Test
     void ignoreUriCaseAppliesToExactAndPrefix() {
         RoutingTable t = vs(
