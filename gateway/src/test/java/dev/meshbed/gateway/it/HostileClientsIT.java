@@ -160,9 +160,12 @@ class HostileClientsIT {
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(newcomer.status()).as("a newcomer while descriptors are out: refused, not left hanging")
                     .isEqualTo(503);
-            assertThat(newcomer.body()).isEqualTo("out of file descriptors: try again later\n");
-            System.out.printf("%s: a newcomer was refused after %d ms behind a flood of %d connections%n",
-                    transport, waited, sockets.size());
+            // the connection limit is lowered to fit 256 descriptors, so the flood meets it first; what
+            // descriptors the transport itself takes (io_uring's rings) can bring "too many open files" first
+            assertThat(newcomer.body()).isIn("out of file descriptors: try again later\n",
+                    "connection limit reached (64 open): try again later\n");
+            System.out.printf("%s: a newcomer was refused after %d ms behind a flood of %d connections: %s",
+                    transport, waited, sockets.size(), newcomer.body());
         }
         for (Socket s : sockets) {
             s.close();
@@ -172,7 +175,7 @@ class HostileClientsIT {
                 .ignoreExceptions().until(() -> sample(port, "/after").status() == 200);
         String log = log("gateway");
         assertThat(log.length()).as("the gateway's log through the exhaustion:%n%s", log).isLessThan(20_000);
-        assertThat(log).contains("cannot accept connections");
+        assertThat(log).contains("64 connections (open-file limit)");
         assertThat(gateway.isAlive()).isTrue();
     }
 
