@@ -12,8 +12,8 @@ final class ConfigLimitOptions {
     long maxFileBytes = ConfigLimits.DEFAULT_MAX_FILE_BYTES;
 
     @Option(names = ConfigLimits.TOTAL_BYTES_OPTION, paramLabel = "BYTES",
-            description = "Most bytes read from all config files together, in name order (default: 16777216, "
-                    + "16 MiB).")
+            description = "Most bytes read from all config files together, in name order (default: 4194304, "
+                    + "4 MiB).")
     long maxTotalBytes = ConfigLimits.DEFAULT_MAX_TOTAL_BYTES;
 
     @Option(names = ConfigLimits.FILES_OPTION, paramLabel = "N",

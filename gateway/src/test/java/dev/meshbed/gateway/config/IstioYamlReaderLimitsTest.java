@@ -208,6 +208,6 @@ class IstioYamlReaderLimitsTest {
                 .hasMessage("maxAliasExpansion: -3 (expected: >= 0)");
         assertThatThrownBy(() -> ConfigLimits.defaults().withMaxFileBytes(1L << 40))
                 .hasMessage("maxFileBytes: 1099511627776 (expected: <= 2147483639)");
-        assertThat(ConfigLimits.defaults()).isEqualTo(new ConfigLimits(1 << 20, 16 << 20, 10_000, 50, 10_000, 50));
+        assertThat(ConfigLimits.defaults()).isEqualTo(new ConfigLimits(1 << 20, 4 << 20, 10_000, 50, 10_000, 50));
     }
 }
