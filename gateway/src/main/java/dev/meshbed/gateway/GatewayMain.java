@@ -140,11 +140,12 @@ public final class GatewayMain implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}, as Envoy).")
     String idleTimeout;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "50000",
-            description = "Client connections open at once; more are answered 503 and closed (flag OM). Lowered "
-                    + "to half the file descriptors left if the open-file limit is smaller (default: "
-                    + "${DEFAULT-VALUE}, Envoy's edge example).")
-    int maxConnections;
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Client connections open at once; more are answered 503 and closed (flag OM). Default: "
+                    + "50,000 (Envoy's edge example), lowered to half the file descriptors left when the open-file "
+                    + "limit is smaller; a value given here is taken as it is (with a warning if descriptors "
+                    + "cannot hold it).")
+    Integer maxConnections;
 
     @Option(names = "--max-headers-count", paramLabel = "N", defaultValue = "100",
             description = "Request headers allowed; more are answered 431 (default: ${DEFAULT-VALUE}, as Envoy).")
@@ -217,7 +218,14 @@ public final class GatewayMain implements Callable<Integer> {
         }
         EdgeLimits limits = new EdgeLimits(millis("--request-headers-timeout", requestHeadersTimeout),
                 millis("--stream-idle-timeout", streamIdleTimeout), millis("--idle-timeout", idleTimeout),
-                positive("--max-connections", maxConnections), positive("--max-headers-count", maxHeadersCount));
+                maxConnections == null ? EdgeLimits.MAX_CONNECTIONS : positive("--max-connections", maxConnections),
+                positive("--max-headers-count", maxHeadersCount), maxConnections == null);
+        long fdLimit = openFileLimit();
+        if (maxConnections != null && maxConnections > EdgeLimits.connectionsAllowedBy(fdLimit)) {
+            System.err.printf("gateway: WARNING: --max-connections %d is more than an open-file limit of %d can hold "
+                    + "(about %d, with an upstream connection each): a flood will meet 'too many open files' "
+                    + "before the limit%n", maxConnections, fdLimit, EdgeLimits.connectionsAllowedBy(fdLimit));
+        }
         long drainMillis = millis("--drain-duration", drainDuration);
         long inFlightMillis = millis("--drain-in-flight-limit", drainInFlightLimit);
         AdminAddress admin = AdminAddress.of(adminBind, adminPort, exposeAdmin);
@@ -262,7 +270,7 @@ public final class GatewayMain implements Callable<Integer> {
                 hostPort(gateway.adminAddress()));
         out.printf("limits: %d connections%s, %d headers, request headers timeout %s, stream idle timeout %s, "
                 + "idle timeout %s; on SIGTERM drain %s, then %s for requests in flight%n", gateway.maxConnections(),
-                gateway.maxConnections() < maxConnections ? " (open-file limit)" : "", maxHeadersCount,
+                gateway.maxConnections() < limits.maxConnections() ? " (open-file limit)" : "", maxHeadersCount,
                 requestHeadersTimeout, streamIdleTimeout, idleTimeout, drainDuration, drainInFlightLimit);
         out.flush();
 
@@ -291,6 +299,12 @@ public final class GatewayMain implements Callable<Integer> {
             throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
         throw new IllegalArgumentException(option + ": " + text + " (expected: a duration >= 0, e.g. 10s)");
+    }
+
+    /** The process's open-file limit, or -1 when the platform does not say. */
+    private static long openFileLimit() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
     }
 
     private static int positive(String option, int value) {

@@ -48,7 +48,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private boolean lingering;
     /** How long a refused connection's further input is read and dropped before the close. */
     static final long LINGER_MILLIS = 1000;
-    private final String refusal;
+    private final Refusal refusal;
     private ScheduledFuture<?> idleTimer;
     private ScheduledFuture<?> headersTimer;
 
@@ -56,8 +56,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         this(proxy, listenerIndex, null);
     }
 
-    /** @param refusal when not null, the body of the 503 this connection is answered with at once */
-    DownstreamHandler(ProxyContext proxy, int listenerIndex, String refusal) {
+    /** @param refusal when not null, why this connection is answered 503 at once */
+    DownstreamHandler(ProxyContext proxy, int listenerIndex, Refusal refusal) {
         this.proxy = proxy;
         this.listenerIndex = listenerIndex;
         this.refusal = refusal;
@@ -134,9 +134,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
 
-    /** The refusal when accepting has just failed for want of descriptors: answered and closed at once. */
-    static final String NO_DESCRIPTORS = "out of file descriptors: try again later\n";
-
     /** After a refusal: shuts the output, drops input for {@link #LINGER_MILLIS}, then closes. */
     void lingerAndClose() {
         closing = true;
@@ -198,11 +195,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             HttpRequest none = new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-");
             none.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, "close");
             current = new ProxyExchange(this, ctx, proxy, none, remoteIp);
-            if (refusal == NO_DESCRIPTORS) {
-                // no lingering: the descriptor is needed at once, to refuse the next client in the backlog
-                current.reject(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal, ResponseFlag.OM);
-            } else {
-                current.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal, ResponseFlag.OM);
+            if (refusal.linger()) {
+                current.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal.body(), ResponseFlag.OM);
+            } else { // the descriptor is needed at once (to refuse the next client in the backlog, say)
+                current.reject(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal.body(), ResponseFlag.OM);
             }
             return;
         }

@@ -14,9 +14,18 @@ package dev.meshbed.gateway.proxy;
  *        {@code global_downstream_max_connections}; its edge example 50,000); one more is answered
  *        503 and closed, flag OM
  * @param maxHeadersCount request headers (Envoy's {@code max_headers_count}, 100): one more is 431
+ * @param fitToFileDescriptors lower {@code maxConnections} to what the open-file limit allows (the
+ *        default; an explicit {@code --max-connections} is taken as given)
  */
 public record EdgeLimits(long requestHeadersTimeoutMillis, long streamIdleTimeoutMillis,
-        long connectionIdleTimeoutMillis, int maxConnections, int maxHeadersCount) {
+        long connectionIdleTimeoutMillis, int maxConnections, int maxHeadersCount, boolean fitToFileDescriptors) {
+
+    /** With {@code maxConnections} fitted to the open-file limit. */
+    public EdgeLimits(long requestHeadersTimeoutMillis, long streamIdleTimeoutMillis, long connectionIdleTimeoutMillis,
+            int maxConnections, int maxHeadersCount) {
+        this(requestHeadersTimeoutMillis, streamIdleTimeoutMillis, connectionIdleTimeoutMillis, maxConnections,
+                maxHeadersCount, true);
+    }
 
     public static final long REQUEST_HEADERS_TIMEOUT_MILLIS = 10_000;
     public static final long STREAM_IDLE_TIMEOUT_MILLIS = 300_000;
@@ -53,13 +62,17 @@ public record EdgeLimits(long requestHeadersTimeoutMillis, long streamIdleTimeou
      * @param fdLimit the process's open-file limit, or a value <= 0 when unknown
      */
     public int maxConnectionsWithin(long fdLimit) {
-        if (fdLimit <= 0) {
+        if (fdLimit <= 0 || !fitToFileDescriptors) {
             return maxConnections;
         }
-        long fit = Math.max(1, (fdLimit - RESERVED_FDS) / 2);
-        return (int) Math.min(maxConnections, fit);
+        return (int) Math.min(maxConnections, connectionsAllowedBy(fdLimit));
     }
 
     /** File descriptors kept for the JVM, the config source, logs and listeners. */
     static final int RESERVED_FDS = 128;
+
+    /** The most connections {@code fdLimit} open files allow, as {@link #maxConnectionsWithin} fits them. */
+    public static long connectionsAllowedBy(long fdLimit) {
+        return fdLimit <= 0 ? Long.MAX_VALUE : Math.max(1, (fdLimit - RESERVED_FDS) / 2);
+    }
 }

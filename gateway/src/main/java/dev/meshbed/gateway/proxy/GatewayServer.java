@@ -139,15 +139,15 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** Counts the new connection; says why it is refused, or null when it may be served. */
-    private String refusal(AcceptErrors errors) {
+    private Refusal refusal(AcceptErrors errors) {
         int now = open.incrementAndGet();
         if (errors.shortOfDescriptors()) {
             context.metrics().edgeEvent("downstream_cx_overflow");
-            return DownstreamHandler.NO_DESCRIPTORS;
+            return Refusal.NO_DESCRIPTORS;
         }
         if (now > maxConnections) {
             context.metrics().edgeEvent("downstream_cx_overflow");
-            return "connection limit reached (" + maxConnections + " open): try again later\n";
+            return Refusal.connectionLimit(maxConnections, now - maxConnections);
         }
         return null;
     }
