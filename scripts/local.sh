@@ -99,8 +99,8 @@ up() {
   # jar is rewritten under it fails on the next class it loads
   cp "$GATEWAY_JAR" "$WORK/gateway.jar"
   cp "$APP_JAR" "$WORK/sample-app.jar"
-  start v1 java -jar "$WORK/sample-app.jar" --version v1 --port "$V1_PORT" --bind 127.0.0.1
-  start v2 java -jar "$WORK/sample-app.jar" --version v2 --port "$V2_PORT" --bind 127.0.0.1
+  start v1 java -jar "$WORK/sample-app.jar" --version v1 --port "$V1_PORT" --bind 127.0.0.1 --drain-duration 1s
+  start v2 java -jar "$WORK/sample-app.jar" --version v2 --port "$V2_PORT" --bind 127.0.0.1 --drain-duration 1s
   # an OutOfMemoryError ends the gateway (as in the image) instead of leaving it half-alive; no load
   # balancer to leave here, so a short drain (stop waits 5 s)
   start gateway java -XX:+ExitOnOutOfMemoryError -jar "$WORK/gateway.jar" --config "$WORK/config" \

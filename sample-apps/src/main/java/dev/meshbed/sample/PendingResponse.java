@@ -18,7 +18,12 @@ record PendingResponse(ResponsePlan plan, HttpVersion protocolVersion, boolean h
     }
 
     static PendingResponse answering(ReceivedRequest request, ResponsePlan plan) {
-        return new PendingResponse(plan, request.protocolVersion(), request.isHead(), request.keepAlive());
+        return answering(request, plan, request.keepAlive());
+    }
+
+    /** @param keepAlive false to end the connection after it (the request asked, or the server drains) */
+    static PendingResponse answering(ReceivedRequest request, ResponsePlan plan, boolean keepAlive) {
+        return new PendingResponse(plan, request.protocolVersion(), request.isHead(), keepAlive);
     }
 
     /** The last response on a connection whose request could not be read. */

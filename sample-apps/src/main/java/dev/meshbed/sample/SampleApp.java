@@ -44,7 +44,7 @@ public final class SampleApp {
         }
         String name = "sample-app " + config.version() + " (instance " + server.instance() + ")";
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            server.drain(config.drain()); // a rolling restart loses nothing: see SampleServer.drain
             // Tells whoever reads the pod's log that it stopped cleanly rather than being killed.
             System.out.println(name + " stopped");
         }, "sample-app-shutdown"));

@@ -48,6 +48,11 @@ final class SampleCommand implements Callable<Integer> {
             description = "Probability in [0,1] of answering 503 instead (env ERROR_RATE, default 0).")
     private String errorRate;
 
+    @Option(names = "--drain-duration", paramLabel = "DURATION",
+            description = "On SIGTERM, serve on this long with 'connection: close' on every response, then stop "
+                    + "(default: 5s, or DRAIN_DURATION).")
+    private String drain;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
 
@@ -85,6 +90,7 @@ final class SampleCommand implements Callable<Integer> {
                 resolvedPort,
                 settings.readOptional("--instance", instance, OptionType.INSTANCE, "POD_NAME", "HOSTNAME"),
                 settings.read("--latency", latency, "LATENCY", "0", OptionType.LATENCY),
-                settings.read("--error-rate", errorRate, "ERROR_RATE", "0", OptionType.ERROR_RATE));
+                settings.read("--error-rate", errorRate, "ERROR_RATE", "0", OptionType.ERROR_RATE),
+                settings.read("--drain-duration", drain, "DRAIN_DURATION", "5s", OptionType.LATENCY));
     }
 }

@@ -16,9 +16,17 @@ import java.util.regex.Pattern;
  *                  the bound port (known only once bound, see {@link #instanceFor(int)})
  * @param latency   added to every response except {@code /healthz}
  * @param errorRate probability in [0, 1] that a request is answered 503 instead
+ * @param drain     on SIGTERM, how long it serves on with {@code connection: close} on every response
+ *                  before it stops listening (Istio's terminationDrainDuration, 5 s, for the gateway)
  */
 public record SampleConfig(
-        String version, String bind, int port, String instance, Duration latency, double errorRate) {
+        String version, String bind, int port, String instance, Duration latency, double errorRate, Duration drain) {
+
+    static final Duration DEFAULT_DRAIN = Duration.ofSeconds(5);
+
+    public SampleConfig(String version, String bind, int port, String instance, Duration latency, double errorRate) {
+        this(version, bind, port, instance, latency, errorRate, DEFAULT_DRAIN);
+    }
 
     static final String VERSION_EXPECTED = "expected: 1-63 letters, digits, '.', '_' or '-'";
     static final String BIND_EXPECTED = "expected: an address or a resolvable host name";
@@ -41,6 +49,8 @@ public record SampleConfig(
         check(instance == null || isValidInstance(instance), "instance", instance, INSTANCE_EXPECTED);
         check(isValidLatency(latency), "latency", latency, LATENCY_EXPECTED);
         check(isValidErrorRate(errorRate), "errorRate", errorRate, ERROR_RATE_EXPECTED);
+        requireNonNull(drain, "drain");
+        check(isValidLatency(drain), "drain", drain, LATENCY_EXPECTED);
     }
 
     /** An instance on 127.0.0.1 and a free port, without faults: what an in-JVM test wants. */
@@ -49,19 +59,23 @@ public record SampleConfig(
     }
 
     public SampleConfig withPort(int newPort) {
-        return new SampleConfig(version, bind, newPort, instance, latency, errorRate);
+        return new SampleConfig(version, bind, newPort, instance, latency, errorRate, drain);
     }
 
     public SampleConfig withInstance(String newInstance) {
-        return new SampleConfig(version, bind, port, newInstance, latency, errorRate);
+        return new SampleConfig(version, bind, port, newInstance, latency, errorRate, drain);
     }
 
     public SampleConfig withLatency(Duration newLatency) {
-        return new SampleConfig(version, bind, port, instance, newLatency, errorRate);
+        return new SampleConfig(version, bind, port, instance, newLatency, errorRate, drain);
     }
 
     public SampleConfig withErrorRate(double newErrorRate) {
-        return new SampleConfig(version, bind, port, instance, latency, newErrorRate);
+        return new SampleConfig(version, bind, port, instance, latency, newErrorRate, drain);
+    }
+
+    public SampleConfig withDrain(Duration newDrain) {
+        return new SampleConfig(version, bind, port, instance, latency, errorRate, newDrain);
     }
 
     /** The instance name reported once the server listens on {@code boundPort}. */

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -24,6 +25,7 @@ final class SampleHandler extends SimpleChannelInboundHandler<HttpObject> {
     private final Duration latency;
     private final double errorRate;
     private final DoubleSupplier random;
+    private final BooleanSupplier drainingServer;
     private final InOrderQueue<PendingResponse> responses = new InOrderQueue<>();
 
     private IncomingRequest current;
@@ -36,6 +38,13 @@ final class SampleHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     /** @param random draws in [0, 1) deciding the injected failures; injected so tests can fix them */
     SampleHandler(AppIdentity identity, Duration latency, double errorRate, DoubleSupplier random) {
+        this(identity, latency, errorRate, random, () -> false);
+    }
+
+    /** @param draining true while the server drains: each response then says {@code connection: close} */
+    SampleHandler(AppIdentity identity, Duration latency, double errorRate, DoubleSupplier random,
+            BooleanSupplier draining) {
+        this.drainingServer = requireNonNull(draining, "draining");
         requireNonNull(identity, "identity");
         this.routes = new Routes(identity);
         this.writer = new ResponseWriter(identity.version());
@@ -79,17 +88,18 @@ final class SampleHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void answer(ChannelHandlerContext ctx, ReceivedRequest request) {
-        lastRequestRead = !request.keepAlive();
+        boolean keepAlive = request.keepAlive() && !drainingServer.getAsBoolean();
+        lastRequestRead = !keepAlive;
         InOrderQueue.Slot<PendingResponse> slot = responses.reserve();
         ResponsePlan plan = routes.plan(request);
         if (!plan.faultable()) {
-            deliver(ctx, slot, PendingResponse.answering(request, plan));
+            deliver(ctx, slot, PendingResponse.answering(request, plan, keepAlive));
             return;
         }
         if (errorRate > 0 && random.getAsDouble() < errorRate) {
             plan = routes.injectedFailure(errorRate);
         }
-        PendingResponse response = PendingResponse.answering(request, plan);
+        PendingResponse response = PendingResponse.answering(request, plan, keepAlive);
         if (latency.isZero()) {
             deliver(ctx, slot, response);
         } else {
@@ -105,6 +115,12 @@ final class SampleHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void deliver(ChannelHandlerContext ctx, InOrderQueue.Slot<PendingResponse> slot, PendingResponse response) {
+        if (response.keepAlive() && drainingServer.getAsBoolean()) {
+            // the drain began while this one was delayed: it ends its connection too (the gateway
+            // sends one request at a time on a connection, so nothing waits behind it)
+            response = new PendingResponse(response.plan(), response.protocolVersion(), response.headRequest(), false);
+            lastRequestRead = true;
+        }
         responses.fill(slot, response);
         if (draining) {
             return; // the drain further up the stack picks it up, in its turn

@@ -6,6 +6,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -34,9 +37,13 @@ public final class SampleServer implements AutoCloseable {
     private final Channel serverChannel;
     private final LongAdder acceptedConnections;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean draining;
+    private final ChannelGroup clients;
 
     private SampleServer(SampleConfig config, EventLoopGroup group, Channel serverChannel,
-            LongAdder acceptedConnections) {
+            LongAdder acceptedConnections, AtomicBoolean draining, ChannelGroup clients) {
+        this.draining = draining;
+        this.clients = clients;
         this.config = config;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -54,11 +61,14 @@ public final class SampleServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 0, new DefaultThreadFactory("sample-" + config.version()), transport.ioHandlerFactory());
         LongAdder acceptedConnections = new LongAdder();
+        AtomicBoolean draining = new AtomicBoolean();
+        ChannelGroup clients = new DefaultChannelGroup("sample-clients", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
                 .childHandler(new SampleChannelInitializer(
-                        config, () -> ThreadLocalRandom.current().nextDouble(), acceptedConnections::increment));
+                        config, () -> ThreadLocalRandom.current().nextDouble(), acceptedConnections::increment,
+                        draining::get, clients));
         ChannelFuture bound = bootstrap.bind(config.bind(), config.port()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
@@ -66,7 +76,7 @@ public final class SampleServer implements AutoCloseable {
             throw new IOException(
                     "cannot listen on " + config.bind() + ":" + config.port() + ": " + cause.getMessage(), cause);
         }
-        return new SampleServer(config, group, bound.channel(), acceptedConnections);
+        return new SampleServer(config, group, bound.channel(), acceptedConnections, draining, clients);
     }
 
     public SampleConfig config() {
@@ -95,6 +105,37 @@ public final class SampleServer implements AutoCloseable {
     /** Blocks until the server has been closed and its threads have stopped. */
     public void awaitTermination() {
         group.terminationFuture().awaitUninterruptibly();
+    }
+
+    /**
+     * Drains, then closes: for {@code period} every response says {@code connection: close} while the
+     * port still accepts (a client that reconnects meanwhile is served), so that the gateway's
+     * pooled connections end cleanly after their response rather than being cut; then the port
+     * closes, and the connections still open (each ends after its response) get up to
+     * {@link #SHUTDOWN_TIMEOUT_MILLIS} before {@link #close()}.
+     */
+    public void drain(java.time.Duration period) {
+        draining.set(true);
+        sleep(period.toMillis());
+        serverChannel.close().awaitUninterruptibly();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_TIMEOUT_MILLIS);
+        while (!clients.isEmpty() && System.nanoTime() - deadline < 0) {
+            sleep(20);
+        }
+        close();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True once {@link #drain} has begun. */
+    public boolean draining() {
+        return draining.get();
     }
 
     /** Stops listening, lets in-flight responses finish briefly, then closes every connection; idempotent. */

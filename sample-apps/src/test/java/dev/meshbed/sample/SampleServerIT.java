@@ -181,6 +181,60 @@ class SampleServerIT {
     }
 
     @Test
+    void aDrainEndsEachConnectionAfterItsResponseAndServesNewOnesUntilItStops() throws Exception {
+        SampleServer draining = SampleServer.start(SampleConfig.local("v9").withLatency(Duration.ofMillis(400)));
+        try (Socket kept = new Socket("127.0.0.1", draining.port());
+                Socket inFlight = new Socket("127.0.0.1", draining.port())) {
+            kept.setSoTimeout(10_000);
+            inFlight.setSoTimeout(10_000);
+            String get = "GET /drain HTTP/1.1\r\nhost: a\r\n\r\n";
+            kept.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(kept)).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("connection: close");
+            inFlight.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII)); // answered 400 ms later
+
+            Thread drain = new Thread(() -> draining.drain(Duration.ofMillis(1200)));
+            long t0 = System.nanoTime();
+            drain.start();
+            Thread.sleep(100);
+            assertThat(readHead(inFlight)).as("the response in flight when the drain began")
+                    .startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+            kept.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(kept)).as("a kept-alive connection's next response")
+                    .startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+            try (Socket fresh = new Socket("127.0.0.1", draining.port())) {
+                fresh.setSoTimeout(10_000);
+                fresh.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+                assertThat(readHead(fresh)).as("a new connection during the drain")
+                        .startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+            }
+            drain.join(10_000);
+            assertThat(System.nanoTime() - t0).as("the drain period").isGreaterThanOrEqualTo(1_200_000_000L);
+            assertThatThrownBy(() -> new Socket("127.0.0.1", draining.port()).close()).as("then the port closes")
+                    .isInstanceOf(IOException.class);
+        } finally {
+            draining.close();
+        }
+    }
+
+    /** The status line and headers of one response, its body skipped by Content-Length. */
+    private static String readHead(Socket socket) throws IOException {
+        java.io.InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new java.io.EOFException("closed after: " + head);
+            }
+            head.append((char) c);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        if (m.find()) {
+            in.readNBytes(Integer.parseInt(m.group(1)));
+        }
+        return head.toString();
+    }
+
+    @Test
     void aSecondServerOnTheSamePortIsRefusedWithTheAddress() {
         SampleConfig taken = SampleConfig.local("v1").withPort(v1.port());
 
