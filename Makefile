@@ -2,7 +2,7 @@
 MVN ?= mvn -B -q
 .DEFAULT_GOAL := help
 
-.PHONY: help build test demo local local-down local-status loadtest bench images base-image up down status weights clean
+.PHONY: help build test demo local local-down local-status loadtest bench drain-bench images base-image up down status weights clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ weights: ## new routing for the running testbed: W=90:10 (or W=50-50, W=100-0, W
 
 bench: build ## the gateway against nginx and HAProxy on an 80:20 split (../shared/bench/edge-bench.sh)
 	scripts/bench.sh
+
+drain-bench: build ## SIGTERM to the gateway under wrk load: every request answered or refused before it was sent
+	scripts/drain-bench.sh
 
 clean: ## remove build output
 	$(MVN) clean

@@ -11,6 +11,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,13 @@ public final class UrlListener implements AutoCloseable {
 
     /** Requests to these listeners are small; anything bigger is refused (413) before it is buffered. */
     private static final int MAX_REQUEST_BYTES = 8 * 1024;
+    /**
+     * A connection silent this long is closed: probes and scrapes send at once (kubelet's probe
+     * timeout is 1 s by default); the data plane's request headers timeout is the same 10 s.
+     */
+    static final int IDLE_SECONDS = 10;
+    /** Connections open at once; more are closed as they come (the status port is public). */
+    static final int MAX_CONNECTIONS = 128;
 
     private final String name;
     private final EventLoopGroup group;
@@ -46,6 +54,7 @@ public final class UrlListener implements AutoCloseable {
         requireNonNull(name, "name");
         requireNonNull(address, "address");
         requireNonNull(dispatcher, "dispatcher");
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("meshbed-" + name, true),
                 NioIoHandler.newFactory());
         try {
@@ -53,8 +62,14 @@ public final class UrlListener implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                                    dispatcher.get());
+                            if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                                open.decrementAndGet();
+                                c.close();
+                                return;
+                            }
+                            c.closeFuture().addListener(f -> open.decrementAndGet());
+                            c.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS), new HttpServerCodec(),
+                                    new HttpObjectAggregator(MAX_REQUEST_BYTES), dispatcher.get());
                         }
                     })
                     .bind(address).sync().channel();

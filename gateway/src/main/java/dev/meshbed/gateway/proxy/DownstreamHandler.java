@@ -152,17 +152,25 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Draining is over: closes the connection if no request is in progress, or after the one that is
-     * (its response may have promised keep-alive before the drain began).
+     * The listeners have closed: the connection ends after the request in progress (its response may
+     * have promised keep-alive), or, with none, after {@link #IDLE_GRACE_MILLIS} if none comes.
      */
     void closeWhenIdle() {
         closeWhenIdle = true;
         if (current == null && !closing) {
-            closing = true;
-            releasePipelined();
-            ctx.close();
+            // not at once: a client between two requests would send its next into the close
+            ctx.executor().schedule(() -> {
+                if (current == null && !closing) {
+                    closing = true;
+                    releasePipelined();
+                    ctx.close();
+                }
+            }, IDLE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
+
+    /** After the listeners close, how long a connection with no request in progress is left before it is closed. */
+    static final long IDLE_GRACE_MILLIS = 1000;
 
     int listenerIndex() {
         return listenerIndex;

@@ -164,11 +164,17 @@ public final class GatewayServer implements AutoCloseable {
      * to {@code inFlightMillis} to finish before the loops stop. Blocks; call it from the shutdown hook.
      */
     public void drain(long drainMillis, long inFlightMillis) {
-        context.drain().start();
-        sleep(drainMillis);
+        DrainState state = context.drain();
+        state.start();
+        long settle = Math.min(QUIET_BEFORE_CLOSE_MILLIS, drainMillis / 4);
+        sleep(drainMillis - settle);
+        // for a moment, no client is told to reconnect: the accept queue empties before the close
+        state.holdConnections(true);
+        sleep(settle);
         for (Channel ch : serverChannels) {
             ch.close().awaitUninterruptibly();
         }
+        state.holdConnections(false);
         for (Channel ch : clients) {
             DownstreamHandler h = ch.pipeline().get(DownstreamHandler.class);
             if (h != null) {
@@ -185,6 +191,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         stop(1000);
     }
+
+    /** How long before the listeners close responses stop ending connections (at most a quarter of the drain). */
+    static final long QUIET_BEFORE_CLOSE_MILLIS = 250;
 
     public boolean draining() {
         return context.drain().draining();

@@ -451,7 +451,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             }
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (proxy.drain().draining()) {
+        if (proxy.drain().closeConnections()) {
             downstreamReusable = false; // draining: this response ends the connection
         }
         ProxyHeaders.connection(h, clientKeepAlive && downstreamReusable, clientVersion);
@@ -610,7 +610,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         flag = why;
         status = responseStatus.code();
         FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, body, location, head);
-        boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().draining();
+        boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().closeConnections();
         ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);
         responseStarted = true;
         responseComplete = true;

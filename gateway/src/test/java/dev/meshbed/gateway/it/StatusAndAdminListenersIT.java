@@ -68,4 +68,33 @@ class StatusAndAdminListenersIT {
             assertThat(bed.status("/healthz/ready").statusCode()).isEqualTo(200);
         }
     }
+
+    /** The status port is public (the LoadBalancer publishes it): it is bounded like the data plane. */
+    @Test
+    void theStatusPortClosesSilentConnectionsAndRefusesPastItsConnectionLimit() throws Exception {
+        try (LocalTestbed bed = LocalTestbed.builder(work).start()) {
+            java.util.List<java.net.Socket> held = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 128; i++) {
+                    java.net.Socket s = new java.net.Socket("127.0.0.1", bed.statusPort());
+                    s.setSoTimeout(15_000);
+                    held.add(s);
+                }
+                try (java.net.Socket over = new java.net.Socket("127.0.0.1", bed.statusPort())) {
+                    over.setSoTimeout(5_000);
+                    assertThat(over.getInputStream().read()).as("the 129th connection is closed at once").isEqualTo(-1);
+                }
+                long t0 = System.nanoTime();
+                assertThat(held.get(0).getInputStream().read()).as("a silent connection is closed").isEqualTo(-1);
+                long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertThat(ms).as("after about 10 s of silence").isBetween(5_000L, 14_000L);
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
+                    .until(() -> bed.status("/healthz/ready").statusCode() == 200);
+        }
+    }
 }
