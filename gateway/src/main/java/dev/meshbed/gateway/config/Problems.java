@@ -93,6 +93,10 @@ final class Problems {
         if (value == null) {
             return;
         }
+        if (value.isEmpty()) {
+            add(path, "regex string match should not be empty (Istio's validation)");
+            return;
+        }
         try {
             Regexes.compile(value);
         } catch (Regexes.InvalidRegexException e) {

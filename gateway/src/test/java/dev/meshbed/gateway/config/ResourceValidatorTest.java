@@ -234,6 +234,15 @@ class ResourceValidatorTest {
                         """, "spec.http[0].match[0].headers.cookie.regex",
                         "\"^(?!session=).*\" is not a valid regular expression: lookahead (?! is not supported by RE2"
                         + " (invalid or unsupported Perl syntax: `(?!`)"),
+                rejected("empty uri regex", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - match:
+                          - uri:
+                              regex: ""  # <--
+                          route: [{destination: {host: reviews}}]
+                        """, "spec.http[0].match[0].uri.regex",
+                        "regex string match should not be empty (Istio's validation)"),
                 rejected("uri regex with a backreference", "VirtualService", """
                         hosts: [reviews]
                         http:
