@@ -4,6 +4,7 @@ import dev.meshbed.gateway.admin.AdminAddress;
 import dev.meshbed.gateway.config.Durations;
 import dev.meshbed.gateway.proxy.AccessLog;
 import dev.meshbed.gateway.proxy.EdgeLimits;
+import dev.meshbed.gateway.proxy.FileDescriptors;
 import dev.meshbed.gateway.proxy.PathNormalization;
 import dev.meshbed.gateway.proxy.RequestPolicy;
 import dev.meshbed.gateway.proxy.Transport;
@@ -220,7 +221,7 @@ public final class GatewayMain implements Callable<Integer> {
                 millis("--stream-idle-timeout", streamIdleTimeout), millis("--idle-timeout", idleTimeout),
                 maxConnections == null ? EdgeLimits.MAX_CONNECTIONS : positive("--max-connections", maxConnections),
                 positive("--max-headers-count", maxHeadersCount), maxConnections == null);
-        long fdLimit = openFileLimit();
+        long fdLimit = FileDescriptors.limit();
         if (maxConnections != null && maxConnections > EdgeLimits.connectionsAllowedBy(fdLimit)) {
             System.err.printf("gateway: WARNING: --max-connections %d is more than an open-file limit of %d can hold "
                     + "(about %d, with an upstream connection each): a flood will meet 'too many open files' "
@@ -299,12 +300,6 @@ public final class GatewayMain implements Callable<Integer> {
             throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
         throw new IllegalArgumentException(option + ": " + text + " (expected: a duration >= 0, e.g. 10s)");
-    }
-
-    /** The process's open-file limit, or -1 when the platform does not say. */
-    private static long openFileLimit() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
     }
 
     private static int positive(String option, int value) {

@@ -3,13 +3,13 @@ package dev.meshbed.gateway.proxy;
 import java.lang.management.ManagementFactory;
 
 /** The process's open-file limit, where the platform tells it. */
-final class FileDescriptors {
+public final class FileDescriptors {
 
     private FileDescriptors() {
     }
 
     /** The maximum number of open file descriptors, or -1 when unknown. */
-    static long limit() {
+    public static long limit() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
             return unix.getMaxFileDescriptorCount();
         }
