@@ -9,14 +9,10 @@ import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
 import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,26 +26,56 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request and its response, from routing to the last byte: picks the route, the cluster and
- * the endpoint, streams the request body up and the response body down, and answers locally
- * (404 NR, 503 UH/UF/NC, 504 UT) when it cannot. Lives on the downstream connection's event
- * loop, as does the upstream connection it borrows; nothing here blocks or locks.
+ * One request and its response, from routing to the last byte, shaped as Envoy's router: this
+ * side owns the downstream (client) half and its {@link State}; each try at an upstream is an
+ * {@link UpstreamRequest}, and {@link RetryState} says whether another try may follow. It picks
+ * the route, the cluster and the endpoint, streams the request body up and the response body
+ * down, and answers locally (404 NR, 503 UH/UF/NC, 504 UT) when it cannot. Lives on the
+ * downstream connection's event loop, as do the upstream connections it borrows; nothing here
+ * blocks or locks.
  *
  * <p>Backpressure is by writability: a side is read again only while the other side's outbound
  * buffer is under its high-water mark, so a 100 MB body passes through a few buffers at a time.
+ *
+ * <p>Seams for filters: {@link #start()} routes, then runs upstream work ({@code forward}); request
+ * filters belong between the two. {@link #startResponse} is where a response head is shaped.
  */
-final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Context {
+final class ProxyExchange implements LoadBalancer.Context {
 
     static final String UF_CONNECT = "upstream connect error or disconnect/reset before headers. "
             + "reset reason: connection failure";
     static final String UF_RESET = "upstream connect error or disconnect/reset before headers. "
             + "reset reason: connection termination";
+    static final String UPE_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. "
+            + "reset reason: protocol error";
+
+    /** Where the exchange is. Every change goes through {@link #moveTo}. */
+    enum State {
+        /** Created; not routed yet. */
+        NEW,
+        /** Upstream work: an attempt connecting or awaiting its response head, or a back-off before the next. */
+        FORWARDING,
+        /** A local answer waits for the end of a bodyless request, so the connection can stay open. */
+        REPLY_PENDING,
+        /** An upstream response head was taken; its body streams to the client. */
+        RESPONDING,
+        /** Answered (or abandoned); everything released. */
+        DONE;
+
+        boolean canMoveTo(State next) {
+            return switch (this) {
+                case NEW -> next == FORWARDING || next == REPLY_PENDING || next == DONE;
+                case FORWARDING -> next == RESPONDING || next == REPLY_PENDING || next == DONE;
+                case REPLY_PENDING, RESPONDING -> next == DONE;
+                case DONE -> false;
+            };
+        }
+    }
 
     private final DownstreamHandler downstream;
     private final ChannelHandlerContext ctx;
@@ -65,29 +91,21 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     private final String uri;
     private final String authority;
     private final String userAgent;
+    private final boolean requestHasBody;
     private CharSequence requestId;
 
+    private State state = State.NEW;
     private Route route;
     private Cluster cluster;
+    private RequestView view;
+    private final RetryState retry = new RetryState();
+    private UpstreamRequest attempt;
     private Endpoint endpoint;
-    private boolean endpointCounted;
 
     private boolean requestComplete;
-    private final boolean requestHasBody;
-    private ArrayDeque<HttpContent> buffered;
+    private final RequestBody body;
     private long requestBytes;
-    private boolean waitingUpstreamWritable;
 
-    private Channel upstream;
-    private UpstreamHandler upstreamHandler;
-    private boolean upstreamReused;
-    private boolean upstreamKeepAlive = true;
-    private boolean lastSentUpstream;
-    private boolean retried;
-
-    private boolean responseStarted;
-    private boolean responseComplete;
-    private boolean skipInformationalEnd;
     private HttpResponse pendingHead;
     private boolean waitingDownstreamWritable;
     private boolean downstreamReusable = true;
@@ -99,7 +117,6 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     private ScheduledFuture<?> idleTimer;
     private long lastActivityNanos = startNanos;
     private boolean lingerOnClose;
-    private boolean finished;
     private long durationNanos;
     private LocalReply deferredReply;
 
@@ -124,6 +141,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         this.userAgent = h.get(HttpHeaderNames.USER_AGENT);
         this.requestId = h.get(ProxyHeaders.X_REQUEST_ID);
         this.requestHasBody = hasBody(request);
+        this.body = new RequestBody(0);
     }
 
     private static boolean hasBody(HttpRequest request) {
@@ -137,6 +155,17 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         }
     }
 
+    private void moveTo(State next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("state: " + state + " -> " + next + " (not a transition of an exchange)");
+        }
+        state = next;
+    }
+
+    private boolean finished() {
+        return state == State.DONE;
+    }
+
     // ---- request side --------------------------------------------------------------------------
 
     /** Routes the request and starts forwarding it, or answers locally. */
@@ -147,7 +176,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         RoutingTable table = proxy.tables().current();
-        RequestView view = new RequestView(request, remoteIp);
+        view = new RequestView(request, remoteIp);
         VirtualHost vh = table.listener(downstream.listenerIndex()).virtualHosts().find(view.host());
         route = vh == null ? null : vh.route(view);
         if (route == null) {
@@ -168,16 +197,22 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "", ResponseFlag.NC, null);
             return;
         }
-        endpoint = cluster.pick(view, this);
-        if (endpoint == null) {
+        Endpoint first = cluster.pick(view, this);
+        if (first == null) {
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", ResponseFlag.UH, null);
             return;
         }
         requestId = ProxyHeaders.prepareForUpstream(request, view, remoteIp);
-        endpoint.requestStarted();
-        endpointCounted = true;
-        proxy.connector().acquire(ctx.channel().eventLoop(), endpoint.address(), cluster.connectTimeoutMillis(),
-                false, this);
+        moveTo(State.FORWARDING);
+        startAttempt(first, false);
+    }
+
+    /** A new try at {@code target}; {@code fresh} asks for a new connection rather than a pooled one. */
+    private void startAttempt(Endpoint target, boolean fresh) {
+        endpoint = target;
+        attempt = new UpstreamRequest(this, proxy, ctx.channel().eventLoop(), target, cluster.connectTimeoutMillis(),
+                attempt == null ? 1 : attempt.attemptNumber() + 1);
+        attempt.start(fresh);
     }
 
     boolean requestComplete() {
@@ -192,7 +227,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         if (last) {
             requestComplete = true;
         }
-        if (deferredReply != null) {
+        if (state == State.REPLY_PENDING) {
             content.release();
             if (last) {
                 LocalReply r = deferredReply;
@@ -201,22 +236,13 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             }
             return;
         }
-        if (finished) {
+        if (finished()) {
             content.release(); // answered already; the body goes nowhere
             return;
         }
-        if (upstream != null) {
-            if (lastSentUpstream) {
-                content.release(); // the empty end of a bodyless request, already sent
-            } else {
-                upstream.write(content, upstream.voidPromise());
-                lastSentUpstream |= last;
-            }
-        } else {
-            if (buffered == null) {
-                buffered = new ArrayDeque<>(4);
-            }
-            buffered.add(content);
+        body.add(content);
+        if (attempt != null && attempt.connected()) {
+            body.writeTo(attempt);
         }
         if (last) {
             startTimeout();
@@ -225,40 +251,36 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     /** The client's read batch is over: push what it gave us upstream and decide whether to read on. */
     void onDownstreamReadComplete() {
-        if (finished) {
+        if (finished()) {
             return;
         }
-        if (deferredReply != null) {
+        if (state == State.REPLY_PENDING) {
             downstream.readMore(); // the request's end is still to come
             return;
         }
-        if (upstream != null) {
-            upstream.flush();
-            if (!requestComplete) {
-                if (upstream.isWritable()) {
-                    downstream.readMore();
-                } else {
-                    waitingUpstreamWritable = true;
-                }
+        if (attempt != null && attempt.connected()) {
+            attempt.flush();
+            if (!requestComplete && attempt.acceptsMore()) {
+                downstream.readMore();
             }
         }
-        // while connecting, reading resumes in upstreamReady
+        // while connecting, reading resumes in onAttemptReady
     }
 
     void onDownstreamWritabilityChanged() {
-        if (waitingDownstreamWritable && upstream != null && ctx.channel().isWritable()) {
+        if (waitingDownstreamWritable && attempt != null && ctx.channel().isWritable()) {
             waitingDownstreamWritable = false;
-            upstream.read();
+            attempt.read();
         }
     }
 
     /** The client went away before the response was complete. */
     void onDownstreamClosed() {
-        if (finished) {
+        if (finished()) {
             return;
         }
         flag = ResponseFlag.DC;
-        closeUpstream();
+        resetAttempt();
         finish(false);
     }
 
@@ -267,11 +289,11 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
      * The client gets a 400 naming the problem before the close, unless a response has begun.
      */
     void onDownstreamProtocolError(Throwable cause) {
-        if (finished) {
+        if (finished()) {
             return;
         }
-        closeUpstream();
-        if (!responseStarted) {
+        resetAttempt();
+        if (state != State.RESPONDING) {
             String reason = cause == null || cause.getMessage() == null ? "malformed body" : cause.getMessage();
             sendLocalReply(HttpResponseStatus.BAD_REQUEST, "bad request: " + reason + "\n", ResponseFlag.DPE, null,
                     true);
@@ -282,168 +304,163 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         finish(false);
     }
 
-    // ---- upstream connection -------------------------------------------------------------------
+    // ---- attempts: what an UpstreamRequest reports --------------------------------------------
 
-    @Override
-    public void upstreamReady(Channel channel, boolean reused) {
-        if (finished) {
-            proxy.connector().release(channel); // answered meanwhile (timeout): the connection is clean
+    /** The attempt has its connection: the request goes out on it. */
+    void onAttemptReady(UpstreamRequest a) {
+        if (a != attempt || finished()) {
+            a.finish(false);
             return;
         }
-        upstream = channel;
-        upstreamReused = reused;
-        upstreamHandler = (UpstreamHandler) channel.pipeline().last();
-        upstreamHandler.attach(this);
-        if (!requestHasBody) {
-            // head and (empty) end as one message: one pass through the pipeline, one buffer
-            channel.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-                    Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE), channel.voidPromise());
-            lastSentUpstream = true;
-        } else {
-            channel.write(request, channel.voidPromise());
-        }
-        if (buffered != null) {
-            HttpContent c;
-            while ((c = buffered.poll()) != null) {
-                if (lastSentUpstream) {
-                    c.release(); // the empty end of a bodyless request, already sent
-                    continue;
-                }
-                lastSentUpstream |= c instanceof LastHttpContent;
-                channel.write(c, channel.voidPromise());
-            }
-        }
-        if (requestComplete && !lastSentUpstream) {
-            // a retry: the (empty) body went out on the connection that failed
-            channel.write(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
-            lastSentUpstream = true;
+        a.writeHead(request, !requestHasBody);
+        body.writeTo(a);
+        if (requestComplete) {
+            a.writeEndIfMissing(); // a retry: the (empty) body went out on the connection that failed
         }
         if (!downstream.reading()) {
-            channel.flush(); // otherwise the client's read-complete flushes, once for everything
+            a.flush(); // otherwise the client's read-complete flushes, once for everything
         }
-        channel.read(); // an upstream may answer before the request body is complete
-        if (!requestComplete) {
-            if (channel.isWritable()) {
-                downstream.readMore();
-            } else {
-                waitingUpstreamWritable = true;
-            }
-        }
-    }
-
-    @Override
-    public void upstreamFailed(Throwable cause) {
-        if (finished) {
-            return;
-        }
-        cluster.stats().connectFailure();
-        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_CONNECT, ResponseFlag.UF, null);
-    }
-
-    void onUpstreamWritabilityChanged() {
-        if (waitingUpstreamWritable && upstream != null && upstream.isWritable()) {
-            waitingUpstreamWritable = false;
+        a.read(); // an upstream may answer before the request body is complete
+        if (!requestComplete && a.acceptsMore()) {
             downstream.readMore();
         }
     }
 
-    /** The upstream connection closed while this exchange was using it. */
-    void onUpstreamClosed(Channel channel) {
-        if (finished || channel != upstream) {
-            return;
+    /** The attempt's connection drained below its low-water mark: the client may be read on. */
+    void onAttemptWritable() {
+        if (!requestComplete && !finished()) {
+            downstream.readMore();
         }
-        upstream = null;
-        upstreamHandler = null;
-        if (responseStarted) {
-            flag = ResponseFlag.UC;
-            downstreamReusable = false;
-            ctx.close();
-            finish(false);
-            return;
-        }
-        if (upstreamReused && !retried && requestComplete && !requestHasBody) {
-            // A kept-alive connection the upstream had just closed: the request never reached it.
-            retried = true;
-            lastSentUpstream = false;
-            proxy.connector().acquire(ctx.channel().eventLoop(), endpoint.address(), cluster.connectTimeoutMillis(),
-                    true, this);
-            return;
-        }
-        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_RESET, ResponseFlag.UF, null);
     }
 
-    // ---- response side -------------------------------------------------------------------------
+    /** The attempt ended before a response head. Another may follow; else the client is answered. */
+    void onAttemptFailed(UpstreamRequest a, UpstreamRequest.Failure failure) {
+        if (a != attempt || finished()) {
+            return;
+        }
+        switch (failure) {
+            case CONNECT_FAILURE -> {
+                cluster.stats().connectFailure();
+                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_CONNECT, ResponseFlag.UF, null);
+            }
+            case RESET -> {
+                if (a.reused() && requestComplete && !requestHasBody && retry.retryStaleConnection()) {
+                    // A kept-alive connection the upstream had just closed: the request never reached it.
+                    startAttempt(a.endpoint(), true);
+                    return;
+                }
+                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_RESET, ResponseFlag.UF, null);
+            }
+            case PER_TRY_TIMEOUT -> {
+                cluster.stats().timeout();
+                localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", ResponseFlag.UT, null);
+            }
+            case PROTOCOL_ERROR ->
+                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UPE_BEFORE_HEADERS, ResponseFlag.UPE, null);
+        }
+    }
 
-    void onUpstreamMessage(Object msg) {
-        if (finished) {
-            ReferenceCountUtil.release(msg);
+    /** The attempt's response head: it goes to the client. */
+    void onAttemptHeaders(UpstreamRequest a, HttpResponse response) {
+        if (a != attempt || finished()) {
+            return;
+        }
+        moveTo(State.RESPONDING);
+        startResponse(a, response);
+    }
+
+    /** A response body part of the attempt whose head went to the client. Takes ownership. */
+    void onAttemptBody(UpstreamRequest a, HttpContent content) {
+        if (a != attempt || state != State.RESPONDING) {
+            content.release();
             return;
         }
         lastActivityNanos = System.nanoTime();
-        if (msg instanceof HttpResponse response) {
-            if (response.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(msg);
-                upstreamProtocolError();
-                return;
+        responseBytes += content.content().readableBytes();
+        if (content instanceof LastHttpContent last) {
+            Object out = last;
+            if (pendingHead != null) {
+                // the whole response arrived in one read: write it as one message
+                out = new DefaultFullHttpResponse(pendingHead.protocolVersion(), pendingHead.status(),
+                        last.content(), pendingHead.headers(), last.trailingHeaders());
+                pendingHead = null;
             }
-            int code = response.status().code();
-            if (code < 200) {
-                // 1xx: not forwarded (we answer 100-continue ourselves); its empty end follows
-                skipInformationalEnd = true;
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            skipInformationalEnd = false;
-            startResponse(response);
-        }
-        if (msg instanceof HttpContent content) {
-            if (skipInformationalEnd) {
-                skipInformationalEnd = !(content instanceof LastHttpContent);
-                content.release();
-                return;
-            }
-            if (content.decoderResult().isFailure()) {
-                content.release();
-                upstreamProtocolError();
-                return;
-            }
-            responseBytes += content.content().readableBytes();
-            if (content instanceof LastHttpContent last) {
-                responseComplete = true;
-                Object out = last;
-                if (pendingHead != null) {
-                    // the whole response arrived in one read: write it as one message
-                    out = new DefaultFullHttpResponse(pendingHead.protocolVersion(), pendingHead.status(),
-                            last.content(), pendingHead.headers(), last.trailingHeaders());
-                    pendingHead = null;
-                }
-                boolean keepAlive = clientKeepAlive && requestComplete && downstreamReusable;
-                if (keepAlive) {
-                    ctx.writeAndFlush(out, ctx.voidPromise());
-                    finish(true);
-                } else {
-                    ChannelFuture f = ctx.writeAndFlush(out);
-                    finish(false);
-                    // added after finish(): the close it may run at once must find this exchange done
-                    f.addListener(ChannelFutureListener.CLOSE);
-                }
+            boolean keepAlive = clientKeepAlive && requestComplete && downstreamReusable;
+            if (keepAlive) {
+                ctx.writeAndFlush(out, ctx.voidPromise());
+                finish(true);
             } else {
-                writePendingHead();
-                ctx.write(content, ctx.voidPromise());
+                ChannelFuture f = ctx.writeAndFlush(out);
+                finish(false);
+                // added after finish(): the close it may run at once must find this exchange done
+                f.addListener(ChannelFutureListener.CLOSE);
             }
+        } else {
+            writePendingHead();
+            ctx.write(content, ctx.voidPromise());
         }
     }
 
-    private void startResponse(HttpResponse response) {
+    /** The attempt's read batch is over: flush it to the client, read on while the client keeps up. */
+    void onAttemptReadComplete(UpstreamRequest a) {
+        if (a != attempt || finished()) {
+            return;
+        }
+        if (state == State.RESPONDING) {
+            writePendingHead();
+            ctx.flush();
+            if (ctx.channel().isWritable()) {
+                a.read();
+            } else {
+                waitingDownstreamWritable = true;
+            }
+        } else {
+            a.read();
+        }
+    }
+
+    /** The attempt's connection ended after its response began: the client's connection is reset. */
+    void onAttemptResetAfterHeaders(UpstreamRequest a) {
+        if (a != attempt || finished()) {
+            return;
+        }
+        flag = ResponseFlag.UC;
+        downstreamReusable = false;
+        ctx.close();
+        finish(false);
+    }
+
+    /** The attempt's response broke HTTP after its head went out. */
+    void onAttemptProtocolErrorAfterHeaders(UpstreamRequest a) {
+        if (a != attempt || finished()) {
+            return;
+        }
+        flag = ResponseFlag.UPE;
+        ctx.close();
+        finish(false);
+    }
+
+    /** The attempt's per-try timeout cut off a response that had begun. */
+    void onAttemptTimeoutAfterHeaders(UpstreamRequest a) {
+        if (a != attempt || finished()) {
+            return;
+        }
+        cluster.stats().timeout();
+        flag = ResponseFlag.UT;
+        ctx.close();
+        finish(false);
+    }
+
+    // ---- response head (filters on the response head belong here) -----------------------------
+
+    private void startResponse(UpstreamRequest a, HttpResponse response) {
         status = response.status().code();
-        responseStarted = true;
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders h = response.headers();
         HopByHop.strip(h);
         boolean bodyless = head || status == 204 || status == 304;
         if (!bodyless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
             // close-delimited body: the upstream connection ends with it
-            upstreamKeepAlive = false;
+            a.closeDelimited();
             if (clientVersion.equals(HttpVersion.HTTP_1_1)) {
                 HttpUtil.setTransferEncodingChunked(response, true);
             } else {
@@ -470,52 +487,21 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         }
     }
 
-    /** The upstream's read batch is over: flush it to the client, read on while the client keeps up. */
-    void onUpstreamReadComplete() {
-        if (finished || upstream == null) {
-            return;
-        }
-        if (responseStarted) {
-            writePendingHead();
-            ctx.flush();
-            if (ctx.channel().isWritable()) {
-                upstream.read();
-            } else {
-                waitingDownstreamWritable = true;
-            }
-        } else {
-            upstream.read();
-        }
-    }
-
-    private void upstreamProtocolError() {
-        closeUpstream();
-        if (responseStarted) {
-            flag = ResponseFlag.UPE;
-            ctx.close();
-            finish(false);
-        } else {
-            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "upstream connect error or disconnect/reset before headers. reset reason: protocol error",
-                    ResponseFlag.UPE, null);
-        }
-    }
-
-    // ---- timeout -------------------------------------------------------------------------------
+    // ---- route timeout -------------------------------------------------------------------------
 
     private void startTimeout() {
-        if (route != null && route.timeoutMillis() > 0 && timeout == null && !finished) {
+        if (route != null && route.timeoutMillis() > 0 && timeout == null && !finished()) {
             timeout = ctx.executor().schedule(this::onTimeout, route.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
     private void onTimeout() {
-        if (finished) {
+        if (finished()) {
             return;
         }
         cluster.stats().timeout();
-        closeUpstream();
-        if (responseStarted) {
+        resetAttempt();
+        if (state == State.RESPONDING) {
             flag = ResponseFlag.UT;
             ctx.close();
             finish(false);
@@ -529,7 +515,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     /** One timer per exchange, not one per byte: when it fires early it waits out the rest. */
     private void armStreamIdleTimer() {
         long timeoutMillis = proxy.limits().streamIdleTimeoutMillis();
-        if (timeoutMillis > 0 && !finished) {
+        if (timeoutMillis > 0 && !finished()) {
             long idleNanos = System.nanoTime() - lastActivityNanos;
             long delayNanos = Math.max(0, TimeUnit.MILLISECONDS.toNanos(timeoutMillis) - idleNanos);
             idleTimer = ctx.executor().schedule(this::onStreamIdle, delayNanos, TimeUnit.NANOSECONDS);
@@ -538,7 +524,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     private void onStreamIdle() {
         idleTimer = null;
-        if (finished) {
+        if (finished()) {
             return;
         }
         if (System.nanoTime() - lastActivityNanos < TimeUnit.MILLISECONDS.toNanos(proxy.limits().streamIdleTimeoutMillis())) {
@@ -546,8 +532,8 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         proxy.metrics().edgeEvent("downstream_rq_idle_timeout");
-        closeUpstream();
-        if (responseStarted) {
+        resetAttempt();
+        if (state == State.RESPONDING) {
             flag = ResponseFlag.SI;
             downstreamReusable = false;
             ctx.close();
@@ -565,14 +551,15 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
      * read, so the connection stays open; one with a body still arriving is answered at once and
      * the connection closed after it (its rest would have to be drained first).
      */
-    void localReply(HttpResponseStatus responseStatus, String body, ResponseFlag why, String location) {
-        closeUpstream();
+    void localReply(HttpResponseStatus responseStatus, String replyBody, ResponseFlag why, String location) {
+        resetAttempt();
         if (!requestComplete && !requestHasBody) {
             flag = why;
-            deferredReply = new LocalReply(responseStatus, body, why, location);
+            deferredReply = new LocalReply(responseStatus, replyBody, why, location);
+            moveTo(State.REPLY_PENDING);
             return;
         }
-        sendLocalReply(responseStatus, body, why, location, false);
+        sendLocalReply(responseStatus, replyBody, why, location, false);
     }
 
     /** Answers a request that {@link RequestGuard} refused, as the rejection says. */
@@ -585,13 +572,13 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     }
 
     /** Answers a request that broke HTTP, and closes the connection. */
-    void rejectMalformed(HttpResponseStatus responseStatus, String body) {
-        reject(responseStatus, body, ResponseFlag.DPE);
+    void rejectMalformed(HttpResponseStatus responseStatus, String replyBody) {
+        reject(responseStatus, replyBody, ResponseFlag.DPE);
     }
 
     /** Answers from here and closes the connection (the request's rest, if any, is not read). */
-    void reject(HttpResponseStatus responseStatus, String body, ResponseFlag why) {
-        sendLocalReply(responseStatus, body, why, null, true);
+    void reject(HttpResponseStatus responseStatus, String replyBody, ResponseFlag why) {
+        sendLocalReply(responseStatus, replyBody, why, null, true);
     }
 
     /**
@@ -600,20 +587,18 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
      * once, a request arriving after the close would be met with a reset, which can destroy the
      * answer in the client's receive buffer before it is read.)
      */
-    void refuse(HttpResponseStatus responseStatus, String body, ResponseFlag why) {
+    void refuse(HttpResponseStatus responseStatus, String replyBody, ResponseFlag why) {
         lingerOnClose = true;
-        sendLocalReply(responseStatus, body, why, null, true);
+        sendLocalReply(responseStatus, replyBody, why, null, true);
     }
 
-    private void sendLocalReply(HttpResponseStatus responseStatus, String body, ResponseFlag why, String location,
-            boolean close) {
+    private void sendLocalReply(HttpResponseStatus responseStatus, String replyBody, ResponseFlag why,
+            String location, boolean close) {
         flag = why;
         status = responseStatus.code();
-        FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, body, location, head);
+        FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, replyBody, location, head);
         boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().closeConnections();
         ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);
-        responseStarted = true;
-        responseComplete = true;
         responseBytes = response.content().readableBytes();
         ChannelFuture f = ctx.writeAndFlush(response);
         finish(keepAlive);
@@ -624,21 +609,19 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         }
     }
 
-    private void closeUpstream() {
-        Channel ch = upstream;
-        if (ch != null) {
-            upstream = null;
-            upstreamHandler.detach();
-            upstreamHandler = null;
-            ch.close();
+    /** Abandons the current attempt, if any; its connection is closed. */
+    private void resetAttempt() {
+        UpstreamRequest a = attempt;
+        if (a != null) {
+            a.reset();
         }
     }
 
     private void finish(boolean keepAlive) {
-        if (finished) {
+        if (finished()) {
             return;
         }
-        finished = true;
+        moveTo(State.DONE);
         durationNanos = System.nanoTime() - startNanos;
         if (timeout != null) {
             timeout.cancel(false);
@@ -647,24 +630,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             idleTimer.cancel(false);
             idleTimer = null;
         }
-        if (endpointCounted) {
-            endpointCounted = false;
-            endpoint.requestEnded();
-        }
-        if (buffered != null) {
-            buffered.forEach(ReferenceCountUtil::release);
-            buffered.clear();
-        }
-        Channel ch = upstream;
-        if (ch != null) {
-            upstream = null;
-            upstreamHandler.detach();
-            upstreamHandler = null;
-            if (responseComplete && requestComplete && upstreamKeepAlive && lastSentUpstream) {
-                proxy.connector().release(ch);
-            } else {
-                ch.close();
-            }
+        body.release();
+        if (attempt != null) {
+            attempt.finish(requestComplete);
         }
         if (cluster != null) {
             cluster.stats().response(status, durationNanos);
@@ -690,6 +658,10 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     }
 
     // ---- for the access log and tests ----------------------------------------------------------
+
+    State state() {
+        return state;
+    }
 
     long startEpochMillis() {
         return startEpochMillis;
@@ -753,9 +725,5 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     String remoteAddress() {
         return remoteIp;
-    }
-
-    boolean finished() {
-        return finished;
     }
 }

@@ -7,8 +7,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
 /**
- * Last handler of an upstream connection: passes what the connection does to the exchange that
- * is using it. An idle pooled connection has no exchange; anything it reads is unexpected, so
+ * Last handler of an upstream connection: passes what the connection does to the attempt
+ * ({@link UpstreamRequest}) that is using it. An idle pooled connection has none; anything it reads is unexpected, so
  * the connection is closed, and its closing takes it out of the pool.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
@@ -20,7 +20,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final IdleListener pool;
     private final ProxyMetrics metrics;
-    private ProxyExchange exchange;
+    private UpstreamRequest attempt;
     private long idleSinceNanos;
     private InetSocketAddress poolKey;
 
@@ -29,12 +29,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.metrics = metrics;
     }
 
-    void attach(ProxyExchange e) {
-        exchange = e;
+    void attach(UpstreamRequest a) {
+        attempt = a;
     }
 
     void detach() {
-        exchange = null;
+        attempt = null;
         idleSinceNanos = System.nanoTime();
     }
 
@@ -59,9 +59,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ProxyExchange e = exchange;
+        UpstreamRequest e = attempt;
         if (e != null) {
-            e.onUpstreamMessage(msg);
+            e.onMessage(msg);
         } else {
             ReferenceCountUtil.release(msg);
             ctx.close();
@@ -70,17 +70,17 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ProxyExchange e = exchange;
+        UpstreamRequest e = attempt;
         if (e != null) {
-            e.onUpstreamReadComplete();
+            e.onReadComplete();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ProxyExchange e = exchange;
+        UpstreamRequest e = attempt;
         if (e != null) {
-            e.onUpstreamWritabilityChanged();
+            e.onWritabilityChanged();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -88,10 +88,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.upstreamConnectionClosed();
-        ProxyExchange e = exchange;
-        exchange = null;
+        UpstreamRequest e = attempt;
+        attempt = null;
         if (e != null) {
-            e.onUpstreamClosed(ctx.channel());
+            e.onClosed(ctx.channel());
         } else if (pool != null) {
             pool.idleClosed(ctx.channel());
         }
@@ -99,7 +99,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The close that follows reports the failure to the exchange (channelInactive).
+        // The close that follows reports the failure to the attempt (channelInactive).
         ctx.close();
     }
 }
