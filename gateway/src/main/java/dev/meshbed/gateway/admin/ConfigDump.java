@@ -9,6 +9,7 @@ import dev.meshbed.gateway.config.Rejection;
 import dev.meshbed.gateway.routing.Cluster;
 import dev.meshbed.gateway.routing.Endpoint;
 import dev.meshbed.gateway.routing.RequestMatcher;
+import dev.meshbed.gateway.routing.RetryPolicy;
 import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
 import dev.meshbed.gateway.routing.RoutingTable;
@@ -99,6 +100,7 @@ final class ConfigDump {
         }
         ObjectNode action = rn.putObject("action");
         if (r.action() instanceof RouteAction.Forward f) {
+            rn.set("retry_policy", retryPolicy(r.retryPolicy()));
             ArrayNode wc = action.putArray("weighted_clusters");
             for (WeightedClusters.Entry e : f.clusters().entries()) {
                 ObjectNode en = wc.addObject();
@@ -117,6 +119,32 @@ final class ConfigDump {
             rd.put("uri", d.uri());
         }
         return rn;
+    }
+
+    /** The effective retry policy, in Envoy's field names. */
+    private static ObjectNode retryPolicy(RetryPolicy p) {
+        ObjectNode pn = JSON.createObjectNode();
+        pn.put("num_retries", p.numRetries());
+        if (!p.enabled()) {
+            return pn;
+        }
+        pn.put("retry_on", p.retryOnText());
+        ArrayNode codes = pn.putArray("retriable_status_codes");
+        for (int c : p.retriableStatusCodes()) {
+            codes.add(c);
+        }
+        if (p.perTryTimeoutMillis() > 0) {
+            pn.put("per_try_timeout_ms", p.perTryTimeoutMillis());
+        }
+        pn.put("retry_host_predicate", p.previousHosts() ? "previous_hosts" : "none");
+        pn.put("host_selection_retry_max_attempts", RetryPolicy.HOST_SELECTION_ATTEMPTS);
+        pn.putObject("retry_back_off").put("base_interval_ms", p.backoffBaseMillis())
+                .put("max_interval_ms", p.backoffMaxMillis());
+        if (!p.notApplicable().isEmpty()) {
+            ArrayNode na = pn.putArray("not_applicable");
+            p.notApplicable().forEach(na::add);
+        }
+        return pn;
     }
 
     private static ObjectNode cluster(Cluster c) {

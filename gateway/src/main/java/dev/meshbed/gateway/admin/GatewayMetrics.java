@@ -35,6 +35,10 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
     private final Histogram clusterTime;
     private final Counter clusterConnectFailures;
     private final Counter clusterTimeouts;
+    private final Counter clusterRetries;
+    private final Counter clusterRetrySuccesses;
+    private final Counter clusterRetryLimitExceeded;
+    private final Counter clusterPerTryTimeouts;
     private final CounterDataPoint[] downstreamByClass = new CounterDataPoint[6];
     private final CounterDataPoint[] byFlag = new CounterDataPoint[ResponseFlag.values().length];
     private final Counter configReloads;
@@ -56,6 +60,17 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
                 .withoutExemplars().register(registry);
         clusterTimeouts = Counter.builder().name("envoy_cluster_upstream_rq_timeout")
                 .help("Requests that hit the route timeout").labelNames("envoy_cluster_name")
+                .withoutExemplars().register(registry);
+        clusterRetries = Counter.builder().name("envoy_cluster_upstream_rq_retry")
+                .help("Retries started").labelNames("envoy_cluster_name").withoutExemplars().register(registry);
+        clusterRetrySuccesses = Counter.builder().name("envoy_cluster_upstream_rq_retry_success")
+                .help("Retried requests whose last try was not retried again").labelNames("envoy_cluster_name")
+                .withoutExemplars().register(registry);
+        clusterRetryLimitExceeded = Counter.builder().name("envoy_cluster_upstream_rq_retry_limit_exceeded")
+                .help("Retries called for when none were left (URX)").labelNames("envoy_cluster_name")
+                .withoutExemplars().register(registry);
+        clusterPerTryTimeouts = Counter.builder().name("envoy_cluster_upstream_rq_per_try_timeout")
+                .help("Tries that hit the per-try timeout").labelNames("envoy_cluster_name")
                 .withoutExemplars().register(registry);
         Counter downstream = Counter.builder().name("envoy_http_downstream_rq_xx")
                 .help("Responses sent to clients, by status class (local replies included)")
@@ -153,6 +168,10 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         private final DistributionDataPoint time;
         private final CounterDataPoint connectFailures;
         private final CounterDataPoint timeouts;
+        private final CounterDataPoint retries;
+        private final CounterDataPoint retrySuccesses;
+        private final CounterDataPoint retryLimitExceeded;
+        private final CounterDataPoint perTryTimeouts;
 
         Stats(String cluster) {
             for (int i = 1; i < 6; i++) {
@@ -161,6 +180,10 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
             time = clusterTime.labelValues(cluster);
             connectFailures = clusterConnectFailures.labelValues(cluster);
             timeouts = clusterTimeouts.labelValues(cluster);
+            retries = clusterRetries.labelValues(cluster);
+            retrySuccesses = clusterRetrySuccesses.labelValues(cluster);
+            retryLimitExceeded = clusterRetryLimitExceeded.labelValues(cluster);
+            perTryTimeouts = clusterPerTryTimeouts.labelValues(cluster);
         }
 
         @Override
@@ -180,6 +203,26 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         @Override
         public void timeout() {
             timeouts.inc();
+        }
+
+        @Override
+        public void retry() {
+            retries.inc();
+        }
+
+        @Override
+        public void retrySuccess() {
+            retrySuccesses.inc();
+        }
+
+        @Override
+        public void retryLimitExceeded() {
+            retryLimitExceeded.inc();
+        }
+
+        @Override
+        public void perTryTimeout() {
+            perTryTimeouts.inc();
         }
     }
 }

@@ -93,7 +93,7 @@ public final class AccessLog implements AutoCloseable {
     static void format(LogLine l, ProxyExchange e) {
         l.ch('[').timestamp(e.startEpochMillis()).ch(']').ch(' ').ch('"')
                 .text(e.method()).ch(' ').text(e.uri()).ch(' ').text(e.protocol()).ch('"').ch(' ')
-                .number(e.status()).ch(' ').text(e.flag().code()).ch(' ')
+                .number(e.status()).ch(' ').text(e.flags()).ch(' ')
                 .number(e.requestBytes()).ch(' ').number(e.responseBytes()).ch(' ')
                 .number(e.durationMillis()).ch(' ')
                 .ch('"').text(e.userAgent()).ch('"').ch(' ')

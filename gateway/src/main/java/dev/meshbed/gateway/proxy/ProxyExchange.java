@@ -51,6 +51,16 @@ final class ProxyExchange implements LoadBalancer.Context {
             + "reset reason: connection failure";
     static final String UF_RESET = "upstream connect error or disconnect/reset before headers. "
             + "reset reason: connection termination";
+    /** Envoy's request header naming the try: 1 for the first, 2 for the first retry, ... */
+    static final String X_ENVOY_ATTEMPT_COUNT = "x-envoy-attempt-count";
+
+    /**
+     * The most request body held for a retry (Envoy's per-request buffer limit, which defaults to
+     * the listener's {@code per_connection_buffer_limit_bytes}; 32 KiB in Envoy's edge best
+     * practices, README "Limits and defaults"). A longer body streams and is not retried.
+     */
+    static final int RETRY_BUFFER_BYTES = 32 * 1024;
+
     static final String UPE_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. "
             + "reset reason: protocol error";
 
@@ -98,12 +108,16 @@ final class ProxyExchange implements LoadBalancer.Context {
     private Route route;
     private Cluster cluster;
     private RequestView view;
-    private final RetryState retry = new RetryState();
+    private RetryState retry;
     private UpstreamRequest attempt;
+    private int attempts;
     private Endpoint endpoint;
+    private ScheduledFuture<?> backoffTimer;
+    private boolean retryLimitExceeded;
+    private boolean pickingForRetry;
 
     private boolean requestComplete;
-    private final RequestBody body;
+    private RequestBody body = new RequestBody(0);
     private long requestBytes;
 
     private HttpResponse pendingHead;
@@ -141,7 +155,6 @@ final class ProxyExchange implements LoadBalancer.Context {
         this.userAgent = h.get(HttpHeaderNames.USER_AGENT);
         this.requestId = h.get(ProxyHeaders.X_REQUEST_ID);
         this.requestHasBody = hasBody(request);
-        this.body = new RequestBody(0);
     }
 
     private static boolean hasBody(HttpRequest request) {
@@ -203,16 +216,62 @@ final class ProxyExchange implements LoadBalancer.Context {
             return;
         }
         requestId = ProxyHeaders.prepareForUpstream(request, view, remoteIp);
+        retry = new RetryState(route.retryPolicy(), proxy.random());
+        if (retry.policy().enabled() && requestHasBody) {
+            body = new RequestBody(RETRY_BUFFER_BYTES);
+        }
         moveTo(State.FORWARDING);
-        startAttempt(first, false);
+        // (request filters that act before upstream work belong here)
+        startAttempt(first, false, ++attempts);
     }
 
     /** A new try at {@code target}; {@code fresh} asks for a new connection rather than a pooled one. */
-    private void startAttempt(Endpoint target, boolean fresh) {
+    private void startAttempt(Endpoint target, boolean fresh, int attemptNumber) {
         endpoint = target;
+        retry.tried(target);
         attempt = new UpstreamRequest(this, proxy, ctx.channel().eventLoop(), target, cluster.connectTimeoutMillis(),
-                attempt == null ? 1 : attempt.attemptNumber() + 1);
+                attemptNumber);
+        if (requestComplete) {
+            attempt.startPerTryTimer(retry.policy().perTryTimeoutMillis());
+        }
         attempt.start(fresh);
+    }
+
+    /** Whether a new try could send the whole request again. */
+    private boolean replayable() {
+        return !requestHasBody || body.replayable();
+    }
+
+    /** The next try, after Envoy's back-off; the route timeout keeps running through it. */
+    private void scheduleRetry() {
+        cluster.stats().retry();
+        attempt = null;
+        long delay = retry.backoffMillis();
+        backoffTimer = ctx.executor().schedule(this::retryNow, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void retryNow() {
+        backoffTimer = null;
+        if (finished()) {
+            return;
+        }
+        if (requestHasBody) {
+            body.rewind();
+        }
+        pickingForRetry = true;
+        Endpoint next = retry.pickForRetry(() -> cluster.pick(view, this));
+        pickingForRetry = false;
+        if (next == null) {
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", ResponseFlag.UH, null);
+            return;
+        }
+        startAttempt(next, false, ++attempts);
+    }
+
+    /** A retriable outcome with no retry left: it stands, flagged URX. */
+    private void limitExceeded() {
+        retryLimitExceeded = true;
+        cluster.stats().retryLimitExceeded();
     }
 
     boolean requestComplete() {
@@ -246,6 +305,9 @@ final class ProxyExchange implements LoadBalancer.Context {
         }
         if (last) {
             startTimeout();
+            if (attempt != null) {
+                attempt.startPerTryTimer(retry.policy().perTryTimeoutMillis());
+            }
         }
     }
 
@@ -312,6 +374,7 @@ final class ProxyExchange implements LoadBalancer.Context {
             a.finish(false);
             return;
         }
+        request.headers().set(X_ENVOY_ATTEMPT_COUNT, a.attemptNumber());
         a.writeHead(request, !requestHasBody);
         body.writeTo(a);
         if (requestComplete) {
@@ -338,32 +401,52 @@ final class ProxyExchange implements LoadBalancer.Context {
         if (a != attempt || finished()) {
             return;
         }
+        if (failure == UpstreamRequest.Failure.RESET && a.reused() && requestComplete && !requestHasBody
+                && retry.retryStaleConnection()) {
+            // A kept-alive connection the upstream had just closed: the request never reached it.
+            startAttempt(a.endpoint(), true, a.attemptNumber());
+            return;
+        }
+        if (failure == UpstreamRequest.Failure.CONNECT_FAILURE) {
+            cluster.stats().connectFailure();
+        } else if (failure == UpstreamRequest.Failure.PER_TRY_TIMEOUT) {
+            cluster.stats().perTryTimeout();
+        }
+        RetryState.Decision decision = replayable() ? retry.onFailure(failure) : RetryState.Decision.NO_RETRY;
+        if (decision == RetryState.Decision.RETRY) {
+            scheduleRetry();
+            return;
+        }
+        if (decision == RetryState.Decision.LIMIT_EXCEEDED) {
+            limitExceeded();
+        }
         switch (failure) {
-            case CONNECT_FAILURE -> {
-                cluster.stats().connectFailure();
+            case CONNECT_FAILURE ->
                 localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_CONNECT, ResponseFlag.UF, null);
-            }
-            case RESET -> {
-                if (a.reused() && requestComplete && !requestHasBody && retry.retryStaleConnection()) {
-                    // A kept-alive connection the upstream had just closed: the request never reached it.
-                    startAttempt(a.endpoint(), true);
-                    return;
-                }
-                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_RESET, ResponseFlag.UF, null);
-            }
-            case PER_TRY_TIMEOUT -> {
-                cluster.stats().timeout();
+            case RESET -> localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_RESET, ResponseFlag.UF, null);
+            case PER_TRY_TIMEOUT ->
                 localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", ResponseFlag.UT, null);
-            }
             case PROTOCOL_ERROR ->
                 localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UPE_BEFORE_HEADERS, ResponseFlag.UPE, null);
         }
     }
 
-    /** The attempt's response head: it goes to the client. */
+    /** The attempt's response head: it goes to the client, unless the policy retries its status. */
     void onAttemptHeaders(UpstreamRequest a, HttpResponse response) {
         if (a != attempt || finished()) {
             return;
+        }
+        RetryState.Decision decision = replayable() ? retry.onResponse(response.status().code())
+                : RetryState.Decision.NO_RETRY;
+        if (decision == RetryState.Decision.RETRY) {
+            a.reset(); // as Envoy resets the upstream stream; an HTTP/1.1 connection cannot be reused
+            scheduleRetry();
+            return;
+        }
+        if (decision == RetryState.Decision.LIMIT_EXCEEDED) {
+            limitExceeded();
+        } else if (retry.retriesDone() > 0) {
+            cluster.stats().retrySuccess();
         }
         moveTo(State.RESPONDING);
         startResponse(a, response);
@@ -626,6 +709,10 @@ final class ProxyExchange implements LoadBalancer.Context {
         if (timeout != null) {
             timeout.cancel(false);
         }
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
+        }
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
@@ -637,7 +724,7 @@ final class ProxyExchange implements LoadBalancer.Context {
         if (cluster != null) {
             cluster.stats().response(status, durationNanos);
         }
-        proxy.metrics().downstreamResponse(status, flag);
+        proxy.metrics().downstreamResponse(status, flag());
         proxy.accessLog().log(this, ctx.executor());
         downstream.exchangeFinished(this, keepAlive);
     }
@@ -651,6 +738,9 @@ final class ProxyExchange implements LoadBalancer.Context {
 
     @Override
     public void addResponseCookie(String setCookieValue) {
+        if (pickingForRetry) {
+            return; // the first pick's cookie stands
+        }
         if (cookies == null) {
             cookies = new ArrayList<>(1);
         }
@@ -683,8 +773,19 @@ final class ProxyExchange implements LoadBalancer.Context {
         return status;
     }
 
+    /** The response flag counted in metrics: the failure's, or URX when the upstream's answer stood after retries ran out. */
     ResponseFlag flag() {
-        return flag;
+        return retryLimitExceeded && flag == ResponseFlag.NONE ? ResponseFlag.URX : flag;
+    }
+
+    /** Every flag, as Envoy's access log shows them: {@code -}, {@code UF}, {@code UF,URX}, {@code URX}. */
+    String flags() {
+        return retryLimitExceeded && flag != ResponseFlag.DC ? ResponseFlag.withRetryLimitExceeded(flag) : flag.code();
+    }
+
+    /** Tries made: 1 without retries ({@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%}). */
+    int attemptCount() {
+        return attempts;
     }
 
     long requestBytes() {

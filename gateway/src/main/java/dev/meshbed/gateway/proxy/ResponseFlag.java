@@ -27,6 +27,11 @@ public enum ResponseFlag {
     UPE("UPE"),
     /** Stream idle timeout: no byte either way for the stream idle timeout. 408, or a reset once the response started. */
     SI("SI"),
+    /**
+     * Upstream retry limit exceeded: the try's outcome called for a retry and none was left. Shown
+     * with the flag of the failure, after it ({@code UF,URX}), as Envoy orders them.
+     */
+    URX("URX"),
     /** Overload: refused because the gateway is at its connection limit or out of file descriptors. 503. */
     OM("OM");
 
@@ -34,6 +39,18 @@ public enum ResponseFlag {
 
     ResponseFlag(String code) {
         this.code = code;
+    }
+
+    /**
+     * Envoy's rendering of {@code flag} together with URX: {@code UF,URX}, {@code UT,URX}, or
+     * {@code URX} alone; flags that Envoy lists after URX come after it ({@code URX,UPE}).
+     */
+    static String withRetryLimitExceeded(ResponseFlag flag) {
+        return switch (flag) {
+            case NONE, URX -> "URX";
+            case DPE, UPE, NC, OM, SI -> "URX," + flag.code;
+            default -> flag.code + ",URX";
+        };
     }
 
     /** As in access logs: {@code NR}, or {@code -} for none. */

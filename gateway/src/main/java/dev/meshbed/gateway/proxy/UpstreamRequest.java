@@ -132,7 +132,7 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
     }
 
     private void fail(Failure failure) {
-        end();
+        reset();
         exchange.onAttemptFailed(this, failure);
     }
 

@@ -13,6 +13,22 @@ public interface ClusterStats {
 
     void timeout();
 
+    /** A retry was started (Envoy's {@code upstream_rq_retry}). */
+    default void retry() {
+    }
+
+    /** A retried request ended with a response that was not retried again (Envoy's {@code upstream_rq_retry_success}). */
+    default void retrySuccess() {
+    }
+
+    /** A retry was called for but none were left (Envoy's {@code upstream_rq_retry_limit_exceeded}). */
+    default void retryLimitExceeded() {
+    }
+
+    /** A try hit its per-try timeout (Envoy's {@code upstream_rq_per_try_timeout}). */
+    default void perTryTimeout() {
+    }
+
     ClusterStats NOOP = new ClusterStats() {
         @Override
         public void response(int status, long durationNanos) {

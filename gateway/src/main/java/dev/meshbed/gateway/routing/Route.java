@@ -14,13 +14,21 @@ public final class Route {
     private final RequestMatcher[] matchers;
     private final RouteAction action;
     private final long timeoutMillis;
+    private final RetryPolicy retryPolicy;
+
+    /** A route without retries (tests, direct responses). */
+    public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
+        this(name, matchers, action, timeoutMillis, RetryPolicy.DISABLED);
+    }
 
     /**
      * @param name as shown in logs and dumps: the HTTPRoute's {@code name}, else {@code ns/vs/index}
      * @param matchers empty for a route without match blocks
-     * @param timeoutMillis the route timeout, 0 when disabled (Istio's default)
+     * @param timeoutMillis the route timeout, 0 when disabled (Istio's default); it bounds all tries together
+     * @param retryPolicy the compiled {@code retries}, {@link RetryPolicy#DISABLED} for none
      */
-    public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
+    public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis,
+            RetryPolicy retryPolicy) {
         this.name = requireNonNull(name, "name");
         this.matchers = matchers.toArray(new RequestMatcher[0]);
         this.action = requireNonNull(action, "action");
@@ -28,6 +36,7 @@ public final class Route {
             throw new IllegalArgumentException("timeoutMillis: " + timeoutMillis + " (expected: >= 0)");
         }
         this.timeoutMillis = timeoutMillis;
+        this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy");
     }
 
     public boolean matches(RequestView request) {
@@ -56,6 +65,10 @@ public final class Route {
 
     public long timeoutMillis() {
         return timeoutMillis;
+    }
+
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
     @Override

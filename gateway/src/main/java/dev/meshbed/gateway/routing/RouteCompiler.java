@@ -79,7 +79,9 @@ final class RouteCompiler {
                 continue;
             }
             long timeout = r.getTimeout() == null ? 0 : Durations.parse(r.getTimeout()).toMillis();
-            routes.add(new Route(name, matchers, action, timeout));
+            RetryPolicy retry = RetryPolicyCompiler.compile(r.getRetries(), consistentHash(action),
+                    warn ? w -> warnings.add(vs.key() + ": " + field + ".retries: " + w) : w -> { });
+            routes.add(new Route(name, matchers, action, timeout, retry));
         }
         return routes;
     }
@@ -120,6 +122,12 @@ final class RouteCompiler {
         }
         warnings.add(vs.key() + ": " + field + ": delegate is not supported; route left out");
         return null;
+    }
+
+    /** Istio's {@code hashPolicy}: a destination balanced by consistent hash keeps retries on its host. */
+    private static boolean consistentHash(RouteAction action) {
+        return action instanceof RouteAction.Forward f && f.clusters().entries().stream()
+                .anyMatch(e -> e.cluster().loadBalancer() instanceof LoadBalancers.ConsistentHash);
     }
 
     private static RequestMatcher matcher(HTTPMatchRequest m) {
@@ -171,9 +179,6 @@ final class RouteCompiler {
         List<String> ignored = new ArrayList<>();
         if (r.getFault() != null) {
             ignored.add("fault");
-        }
-        if (r.getRetries() != null) {
-            ignored.add("retries");
         }
         if (r.getRewrite() != null) {
             ignored.add("rewrite");

@@ -105,6 +105,7 @@ class FailureAnswersIT {
                 "envoy_http_conn_manager_prefix", "ingress_http", "envoy_response_code_class", "5");
     }
 
+    /** Istio's default retry policy retries connect failures twice, then the answer is 503 UF,URX. */
     @Test
     void connectionRefusedIs503UF() throws Exception {
         String cluster = CLUSTER_PREFIX + "dead" + APP;
@@ -116,13 +117,16 @@ class FailureAnswersIT {
 
         AccessLogLine line = bed.awaitAccessLog(uri);
         assertThat(line.status()).as("status in %s", line).isEqualTo(503);
-        assertThat(line.flag()).as("flag in %s", line).isEqualTo("UF");
+        assertThat(line.flag()).as("flag in %s", line).isEqualTo("UF,URX");
         assertThat(line.cluster()).as("cluster in %s", line).isEqualTo(cluster);
         assertThat(line.upstreamHost()).as("upstream host in %s", line).isEqualTo("127.0.0.1:" + bed.deadPort());
 
         Prometheus after = bed.metrics();
         assertDelta(before, after, 1, "meshbed_response_flags_total", "response_flag", "UF");
-        assertDelta(before, after, 1, "envoy_cluster_upstream_cx_connect_fail_total", "envoy_cluster_name", cluster);
+        assertDelta(before, after, 3, "envoy_cluster_upstream_cx_connect_fail_total", "envoy_cluster_name", cluster);
+        assertDelta(before, after, 2, "envoy_cluster_upstream_rq_retry_total", "envoy_cluster_name", cluster);
+        assertDelta(before, after, 1, "envoy_cluster_upstream_rq_retry_limit_exceeded_total",
+                "envoy_cluster_name", cluster);
         assertDelta(before, after, 1, "envoy_cluster_upstream_rq_xx_total",
                 "envoy_cluster_name", cluster, "envoy_response_code_class", "5");
     }
