@@ -300,6 +300,12 @@ final class ProxyExchange implements LoadBalancer.Context {
             return;
         }
         body.add(content);
+        if (attempt == null && requestHasBody && !body.replayable()) {
+            // backing off before a retry, and the body outgrew the retry buffer: Envoy gives up with 507
+            localReply(HttpResponseStatus.INSUFFICIENT_STORAGE,
+                    "exceeded request buffer limit while retrying upstream", ResponseFlag.NONE, null);
+            return;
+        }
         if (attempt != null && attempt.connected()) {
             body.writeTo(attempt);
         }

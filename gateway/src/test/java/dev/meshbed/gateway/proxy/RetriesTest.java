@@ -303,4 +303,27 @@ class RetriesTest {
             assertThat(m.answers).as("no retry was possible: not URX").containsExactly("502 -");
         }
     }
+
+    @Test
+    void aBodyOutgrowingTheRetryBufferDuringTheBackOffIs507() {
+        Answers m = new Answers();
+        RandomSource longest = bound -> bound - 1;
+        try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, longest, m)) {
+            p.client.freezeTime();
+            String chunk = "y".repeat(8 * 1024);
+            p.send("POST /five HTTP/1.1\r\nHost: app.example.com\r\nTransfer-Encoding: chunked\r\n\r\n");
+            p.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+            reply(p.upstream(0), BAD_GATEWAY); // answered early: retried after up to 24 ms
+            for (int i = 0; i < 4; i++) {
+                p.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+            }
+            assertThat(p.received()).startsWith("HTTP/1.1 507 Insufficient Storage")
+                    .endsWith("exceeded request buffer limit while retrying upstream");
+            assertThat(p.client.isOpen()).as("the rest of the body is not read").isFalse();
+            p.client.advanceTimeBy(1, TimeUnit.SECONDS);
+            p.client.runScheduledPendingTasks();
+            assertThat(p.connector.created).as("no retry after the 507").hasSize(1);
+            assertThat(m.answers).containsExactly("507 -");
+        }
+    }
 }
