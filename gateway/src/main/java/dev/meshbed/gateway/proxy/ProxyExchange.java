@@ -42,8 +42,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Backpressure is by writability: a side is read again only while the other side's outbound
  * buffer is under its high-water mark, so a 100 MB body passes through a few buffers at a time.
  *
- * <p>Seams for filters: {@link #start()} routes, then runs upstream work ({@code forward}); request
- * filters belong between the two. {@link #startResponse} is where a response head is shaped.
+ * <p>Seams for filters: {@link #start()} routes, then starts the first try ({@code startAttempt});
+ * request filters that act before upstream work belong between the two (marked there).
+ * {@code startResponse} is where a response head from upstream is shaped (response head filters).
  */
 final class ProxyExchange implements LoadBalancer.Context {
 
