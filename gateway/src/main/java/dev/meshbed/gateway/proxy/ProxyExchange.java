@@ -9,6 +9,7 @@ import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
 import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
+import dev.meshbed.gateway.routing.WeightedClusters;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -102,6 +103,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     private boolean finished;
     private long durationNanos;
     private LocalReply deferredReply;
+    private RequestFilters filters; // issue 12 B: null when the route has none
 
     /** A local answer held back until the (bodyless) request's end has been read. */
     private record LocalReply(HttpResponseStatus status, String body, ResponseFlag flag, String location) {
@@ -154,6 +156,18 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             localReply(HttpResponseStatus.NOT_FOUND, "", ResponseFlag.NR, null);
             return;
         }
+        // ---- issue 12 B: CORS preflight and fault injection, before any upstream work
+        filters = RequestFilters.of(route.filters(), proxy);
+        if (filters != null
+                && filters.beforeRouting(this, request, ctx.executor(), () -> routeAction(view)) != RequestFilters.Next.ROUTE) {
+            return; // answered, or delayed: routeAction runs when the delay ends
+        }
+        // ---- end issue 12 B
+        routeAction(view);
+    }
+
+    /** What the matched route does with the request: answer, redirect, or forward upstream. */
+    private void routeAction(RequestView view) {
         RouteAction action = route.action();
         if (action instanceof RouteAction.DirectResponse direct) {
             localReply(HttpResponseStatus.valueOf(direct.status()), direct.body(), ResponseFlag.NONE, null);
@@ -163,7 +177,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             localReply(HttpResponseStatus.valueOf(redirect.status()), "", ResponseFlag.NONE, redirect.location(view));
             return;
         }
-        cluster = ((RouteAction.Forward) action).clusters().pick(proxy.random());
+        WeightedClusters weightedClusters = ((RouteAction.Forward) action).clusters();
+        WeightedClusters.Entry picked = weightedClusters.pickEntry(proxy.random()); // issue 12 B: with its headers
+        cluster = picked.cluster();
         if (!cluster.defined()) {
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "", ResponseFlag.NC, null);
             return;
@@ -174,10 +190,16 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         requestId = ProxyHeaders.prepareForUpstream(request, view, remoteIp);
+        if (filters != null) {
+            filters.onForward(request, view, picked, weightedClusters.weighted()); // issue 12 B
+        }
         endpoint.requestStarted();
         endpointCounted = true;
         proxy.connector().acquire(ctx.channel().eventLoop(), endpoint.address(), cluster.connectTimeoutMillis(),
                 false, this);
+        if (requestComplete) {
+            startTimeout(); // issue 12 B: the request completed during an injected delay
+        }
     }
 
     boolean requestComplete() {
@@ -440,6 +462,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders h = response.headers();
         HopByHop.strip(h);
+        if (filters != null) {
+            filters.onResponseHeaders(h); // issue 12 B
+        }
         boolean bodyless = head || status == 204 || status == 304;
         if (!bodyless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
             // close-delimited body: the upstream connection ends with it
@@ -504,7 +529,8 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     // ---- timeout -------------------------------------------------------------------------------
 
     private void startTimeout() {
-        if (route != null && route.timeoutMillis() > 0 && timeout == null && !finished) {
+        if (route != null && route.timeoutMillis() > 0 && timeout == null && !finished
+                && (filters == null || !filters.delaying())) { // issue 12 B: a fault delay is not timed
             timeout = ctx.executor().schedule(this::onTimeout, route.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -610,6 +636,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         flag = why;
         status = responseStatus.code();
         FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, body, location, head);
+        if (filters != null) {
+            filters.onLocalReply(response.headers()); // issue 12 B: CORS headers, a preflight's answer
+        }
         boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().closeConnections();
         ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);
         responseStarted = true;
@@ -665,6 +694,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             } else {
                 ch.close();
             }
+        }
+        if (filters != null) {
+            flag = filters.onFinish(flag); // issue 12 B: cancels a running delay; DI
         }
         if (cluster != null) {
             cluster.stats().response(status, durationNanos);

@@ -27,6 +27,12 @@ public enum ResponseFlag {
     UPE("UPE"),
     /** Stream idle timeout: no byte either way for the stream idle timeout. 408, or a reset once the response started. */
     SI("SI"),
+    /** Fault injection: the route's fault delayed the request (issue 12 B). */
+    DI("DI"),
+    /** Fault injection: the route's fault aborted the request with its status and "fault filter abort". */
+    FI("FI"),
+    /** Both: delayed, then aborted. */
+    DI_FI("DI,FI"),
     /** Overload: refused because the gateway is at its connection limit or out of file descriptors. 503. */
     OM("OM");
 

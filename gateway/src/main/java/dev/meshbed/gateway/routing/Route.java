@@ -14,6 +14,7 @@ public final class Route {
     private final RequestMatcher[] matchers;
     private final RouteAction action;
     private final long timeoutMillis;
+    private final RouteFilters filters; // issue 12 B
 
     /**
      * @param name as shown in logs and dumps: the HTTPRoute's {@code name}, else {@code ns/vs/index}
@@ -21,6 +22,13 @@ public final class Route {
      * @param timeoutMillis the route timeout, 0 when disabled (Istio's default)
      */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
+        this(name, matchers, action, timeoutMillis, RouteFilters.NONE);
+    }
+
+    /** @param filters CORS, fault, headers and rewrites of the route (issue 12 B) */
+    public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis,
+            RouteFilters filters) {
+        this.filters = requireNonNull(filters, "filters");
         this.name = requireNonNull(name, "name");
         this.matchers = matchers.toArray(new RequestMatcher[0]);
         this.action = requireNonNull(action, "action");
@@ -56,6 +64,11 @@ public final class Route {
 
     public long timeoutMillis() {
         return timeoutMillis;
+    }
+
+    /** CORS, fault injection, header operations and rewrites; {@link RouteFilters#NONE} when none. */
+    public RouteFilters filters() {
+        return filters;
     }
 
     @Override

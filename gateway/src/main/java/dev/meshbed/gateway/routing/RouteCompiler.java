@@ -36,10 +36,12 @@ final class RouteCompiler {
 
     private final ClusterFactory clusters;
     private final List<String> warnings;
+    private final RouteFiltersCompiler filters; // issue 12 B
 
     RouteCompiler(ClusterFactory clusters, List<String> warnings) {
         this.clusters = clusters;
         this.warnings = warnings;
+        this.filters = new RouteFiltersCompiler(warnings); // issue 12 B
     }
 
     /**
@@ -79,7 +81,9 @@ final class RouteCompiler {
                 continue;
             }
             long timeout = r.getTimeout() == null ? 0 : Durations.parse(r.getTimeout()).toMillis();
-            routes.add(new Route(name, matchers, action, timeout));
+            action = RouteFiltersCompiler.withPrefixRewrite(action, r.getRedirect(), matchers); // issue 12 B
+            routes.add(new Route(name, matchers, action, timeout,
+                    filters.compile(vs, field, r, matchers, warn))); // issue 12 B
         }
         return routes;
     }
@@ -92,7 +96,8 @@ final class RouteCompiler {
                 HTTPRouteDestination d = dests.get(j);
                 Cluster c = clusters.forDestination(vs, field + ".route[" + j + "].destination", d.getDestination(),
                         problems);
-                entries.add(new WeightedClusters.Entry(c, d.getWeight() == null ? 0 : d.getWeight()));
+                entries.add(new WeightedClusters.Entry(c, d.getWeight() == null ? 0 : d.getWeight(),
+                        RouteFiltersCompiler.destinationHeaders(d))); // issue 12 B
             }
             return new RouteAction.Forward(new WeightedClusters(entries));
         }
@@ -169,23 +174,12 @@ final class RouteCompiler {
 
     private void warnUnsupported(IstioResource<VirtualService> vs, String field, HTTPRoute r) {
         List<String> ignored = new ArrayList<>();
-        if (r.getFault() != null) {
-            ignored.add("fault");
-        }
+        // issue 12 B: fault, rewrite, headers and corsPolicy are applied (RouteFiltersCompiler)
         if (r.getRetries() != null) {
             ignored.add("retries");
         }
-        if (r.getRewrite() != null) {
-            ignored.add("rewrite");
-        }
-        if (r.getHeaders() != null) {
-            ignored.add("headers");
-        }
         if (r.getMirror() != null || !r.getMirrors().isEmpty()) {
             ignored.add("mirror");
-        }
-        if (r.getCorsPolicy() != null) {
-            ignored.add("corsPolicy");
         }
         if (!ignored.isEmpty()) {
             warnings.add(vs.key() + ": " + field + ": " + String.join(", ", ignored)

@@ -41,12 +41,20 @@ final class EmbeddedProxy implements AutoCloseable {
     }
 
     EmbeddedProxy(String yaml, RandomSource random, RequestPolicy policy) {
+        this(yaml, random, policy, ProxyMetrics.NOOP);
+    }
+
+    EmbeddedProxy(String yaml, RandomSource random, ProxyMetrics metrics) {
+        this(yaml, random, RequestPolicy.DEFAULT, metrics);
+    }
+
+    EmbeddedProxy(String yaml, RandomSource random, RequestPolicy policy, ProxyMetrics metrics) {
         var parsed = new IstioYamlReader().read("test.yaml", yaml);
         var snapshot = new ConfigStore().propose(List.of(parsed));
         var compiler = new TableCompiler(new TableCompiler.Options(Map.of("istio", "ingressgateway"),
                 List.of(new ListenerSpec(8080, 0)), ClusterStats.Factory.NOOP, 1000));
         RoutingTableHolder tables = new RoutingTableHolder(compiler.compile(snapshot).table());
-        ProxyContext context = new ProxyContext(tables, connector, ProxyMetrics.NOOP, AccessLog.off(), random);
+        ProxyContext context = new ProxyContext(tables, connector, metrics, AccessLog.off(), random);
         client = new EmbeddedChannel(new HttpServerCodec(), new RequestGuard(policy), new HttpServerExpectContinueHandler(),
                 new DownstreamHandler(context, 0));
     }
