@@ -637,7 +637,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         status = responseStatus.code();
         FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, body, location, head);
         if (filters != null) {
-            filters.onLocalReply(response.headers()); // issue 12 B: CORS headers, a preflight's answer
+            filters.onLocalReply(response.headers(), why); // issue 12 B: CORS headers, a preflight's answer
         }
         boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().closeConnections();
         ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);

@@ -52,6 +52,8 @@ final class RequestFilters {
     private boolean weighted;
     private ScheduledFuture<?> delay;
     private boolean delayInjected;
+    /** Past CORS and fault: what is answered from now on is the router's answer. */
+    private boolean routed;
 
     private RequestFilters(RouteFilters filters, ProxyContext proxy) {
         this.filters = filters;
@@ -85,6 +87,7 @@ final class RequestFilters {
         }
         FaultPolicy fault = filters.fault();
         if (fault == null) {
+            routed = true;
             return Next.ROUTE;
         }
         if (fault.drawDelay(proxy.random())) {
@@ -93,12 +96,17 @@ final class RequestFilters {
             delay = executor.schedule(() -> {
                 delay = null;
                 if (!exchange.finished() && !abort(exchange)) {
+                    routed = true;
                     afterDelay.run();
                 }
             }, fault.delayMillis(), TimeUnit.MILLISECONDS);
             return Next.DELAYED;
         }
-        return abort(exchange) ? Next.ANSWERED : Next.ROUTE;
+        if (abort(exchange)) {
+            return Next.ANSWERED;
+        }
+        routed = true;
+        return Next.ROUTE;
     }
 
     private boolean abort(ProxyExchange exchange) {
@@ -211,6 +219,11 @@ final class RequestFilters {
 
     /** The upstream's response head: header operations in the request's order, then CORS. */
     void onResponseHeaders(HttpHeaders h) {
+        responseOperations(h);
+        corsResponse(h);
+    }
+
+    private void responseOperations(HttpHeaders h) {
         HeaderPolicy dest = destination == null ? HeaderPolicy.NONE : destination.headers();
         if (weighted) {
             dest.response().apply(h);
@@ -219,14 +232,22 @@ final class RequestFilters {
         if (!weighted) {
             dest.response().apply(h);
         }
-        corsResponse(h);
     }
 
-    /** A response made here after the route was chosen: a preflight's headers, or CORS on any other. */
-    void onLocalReply(HttpHeaders h) {
+    /**
+     * A response made here after the route was chosen. A preflight's answer gets its CORS headers.
+     * The router's own answers (direct response, redirect, UH, NC, UF, UT) get the route's response
+     * header operations, as Envoy's router applies them to its local replies too; the fault filter's
+     * abort and the connection manager's (SI, DPE) do not. Every answer to an allowed origin gets
+     * the CORS headers (the CORS filter encodes after both).
+     */
+    void onLocalReply(HttpHeaders h, ResponseFlag why) {
         if (preflightHeaders != null) {
             h.add(preflightHeaders);
             return;
+        }
+        if (routed && why != ResponseFlag.SI && why != ResponseFlag.DPE && why != ResponseFlag.DC) {
+            responseOperations(h);
         }
         corsResponse(h);
     }

@@ -34,6 +34,7 @@ class RequestFiltersTest {
               - name: abort
                 match: [{uri: {prefix: /abort}}]
                 fault: {abort: {httpStatus: 418, percentage: {value: 50}}}
+                headers: {response: {set: {x-resp: abort-route}}}
                 route: [{destination: {host: app, subset: v1}}]
               - name: delay
                 match: [{uri: {prefix: /delay}}]
@@ -307,6 +308,27 @@ class RequestFiltersTest {
             String sent = sentOn(p.upstream(0));
             assertThat(sent).startsWith("GET /new/page?a=1 HTTP/1.1\r\n").contains("host: inner.example\r\n")
                     .contains("x-envoy-original-path: /old/page?a=1\r\n");
+        }
+    }
+
+    @Test
+    void theRoutersOwnAnswersGetTheResponseOperationsTheFaultsAbortDoesNot() {
+        try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, faultDraws(0))) {
+            p.connector.mode = EmbeddedProxy.Connect.FAIL;
+            p.send(get("/headers"));
+            assertThat(p.received()).startsWith("HTTP/1.1 503").contains("x-resp: route\r\n")
+                    .contains("x-resp: destination\r\n");
+        }
+        try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, faultDraws(0))) {
+            p.send(get("/abort"));
+            assertThat(p.received()).startsWith("HTTP/1.1 418").doesNotContain("x-resp");
+        }
+        try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, faultDraws(999_999))) {
+            p.send(get("/abort"));
+            EmbeddedChannel up = p.upstream(0);
+            sentOn(up);
+            reply(up, OK);
+            assertThat(p.received()).startsWith("HTTP/1.1 200").contains("x-resp: abort-route\r\n");
         }
     }
 
