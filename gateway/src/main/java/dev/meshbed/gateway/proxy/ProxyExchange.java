@@ -768,6 +768,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
     }
 
     String authority() {
+        if (filters != null && filters.rewrittenAuthority() != null) {
+            return filters.rewrittenAuthority(); // issue 12 B: as Istio's %REQ(:AUTHORITY)% after a host rewrite
+        }
         return authority;
     }
 

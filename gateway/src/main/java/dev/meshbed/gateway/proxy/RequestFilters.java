@@ -54,6 +54,7 @@ final class RequestFilters {
     private boolean delayInjected;
     /** Past CORS and fault: what is answered from now on is the router's answer. */
     private boolean routed;
+    private String rewrittenAuthority;
 
     private RequestFilters(RouteFilters filters, ProxyContext proxy) {
         this.filters = filters;
@@ -118,6 +119,16 @@ final class RequestFilters {
         exchange.localReply(HttpResponseStatus.valueOf(fault.abortStatus()), FaultPolicy.ABORT_BODY, ResponseFlag.FI,
                 null);
         return true;
+    }
+
+    /**
+     * The host the request went upstream with when the route rewrote it, else null. Envoy's router
+     * rewrites the downstream request headers in place, so Istio's access log
+     * ({@code %REQ(:AUTHORITY)%}) shows the rewritten host, while the path shows the original
+     * ({@code %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%}).
+     */
+    String rewrittenAuthority() {
+        return rewrittenAuthority;
     }
 
     /** Whether an injected delay is still running (the route timeout waits for its end). */
@@ -198,6 +209,7 @@ final class RequestFilters {
         String authority = authority(dest, weightedRoute);
         if (authority != null) {
             h.set(HttpHeaderNames.HOST, authority);
+            rewrittenAuthority = authority;
         }
         if (filters.pathRewrite() != null) {
             String original = request.uri();

@@ -223,6 +223,30 @@ class RequestFiltersTest {
     }
 
     @Test
+    void aBodyThatArrivesDuringTheDelayIsHeldAndSentAfterIt() {
+        try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, faultDraws(0))) {
+            p.client.freezeTime();
+            p.send("POST /delay HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 10\r\n\r\nhello");
+            p.send("world");
+            assertThat(p.connector.addresses).isEmpty();
+            p.client.advanceTimeBy(1, TimeUnit.SECONDS);
+            p.client.runScheduledPendingTasks();
+            EmbeddedChannel up = p.upstream(0);
+            assertThat(sentOn(up)).startsWith("POST /delay HTTP/1.1").endsWith("\r\n\r\nhelloworld");
+            reply(up, OK);
+            assertThat(p.received()).startsWith("HTTP/1.1 200 OK");
+        }
+    }
+
+    @Test
+    void anAbortToHeadHasNoBody() {
+        try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, faultDraws(0))) {
+            p.send("HEAD /abort HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
+            assertThat(p.received()).startsWith("HTTP/1.1 418 ").endsWith("\r\n\r\n");
+        }
+    }
+
+    @Test
     void theRouteTimeoutStillAppliesAfterTheDelay() {
         Recorded m = new Recorded();
         try (EmbeddedProxy p = new EmbeddedProxy(CONFIG, faultDraws(0), m)) {
