@@ -62,7 +62,16 @@ final class RouteFiltersCompiler {
             }
         }
         boolean destinationHeaders = r.getRoute().stream().anyMatch(d -> d.getHeaders() != null);
-        RouteFilters filters = new RouteFilters(cors(r.getCorsPolicy()), fault(vs, field, r.getFault(), warn),
+        dev.meshbed.gateway.routing.CorsPolicy cors = cors(r.getCorsPolicy());
+        if (cors != null && (r.getRedirect() != null || r.getDirectResponse() != null)) {
+            // Envoy's CORS filter passes a route without a route entry (a redirect or direct response)
+            cors = null;
+            if (warn) {
+                warnings.add(vs.key() + ": " + field + ".corsPolicy: has no effect on a redirect or directResponse "
+                        + "route (Envoy's CORS filter applies to forwarding routes only); ignored");
+            }
+        }
+        RouteFilters filters = new RouteFilters(cors, fault(vs, field, r.getFault(), warn),
                 headers, pathRewrite, authority, destinationHeaders);
         return filters.isEmpty() ? RouteFilters.NONE : filters;
     }

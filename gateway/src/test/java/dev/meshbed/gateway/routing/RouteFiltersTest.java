@@ -401,6 +401,16 @@ class RouteFiltersTest {
     }
 
     @Test
+    void corsOnARedirectOrDirectResponseIsIgnoredWithAWarningAsEnvoysFilterSkipsThem() {
+        String http = """
+                - directResponse: {status: 200, body: {string: ok}}
+                  corsPolicy: {allowOrigins: [{exact: "https://a.example"}]}
+                """;
+        assertThat(only(http).filters().cors()).isNull();
+        assertThat(warnings(http)).anySatisfy(w -> assertThat(w).contains("spec.http[0].corsPolicy: has no effect"));
+    }
+
+    @Test
     void filtersAreDescribedForTheConfigDump() {
         Route r = only("""
                 - fault:
