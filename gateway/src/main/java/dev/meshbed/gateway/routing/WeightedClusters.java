@@ -30,7 +30,6 @@ public final class WeightedClusters {
     }
 
     private final List<Entry> entries;
-    private final Cluster[] clusters;
     private final Entry[] picks;
     private final int[] upperBounds;
     private final int total;
@@ -41,13 +40,11 @@ public final class WeightedClusters {
         }
         this.entries = List.copyOf(entries);
         if (entries.size() == 1) {
-            clusters = new Cluster[] {entries.get(0).cluster()};
             picks = new Entry[] {entries.get(0)};
             upperBounds = new int[] {1};
             total = 1;
             return;
         }
-        List<Cluster> picked = new ArrayList<>();
         List<Entry> pickedEntries = new ArrayList<>();
         List<Integer> bounds = new ArrayList<>();
         long sum = 0;
@@ -59,14 +56,12 @@ public final class WeightedClusters {
             if (sum > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("sum of weights: " + sum + " (expected: <= " + Integer.MAX_VALUE + ")");
             }
-            picked.add(e.cluster());
             pickedEntries.add(e);
             bounds.add((int) sum);
         }
         if (sum == 0) {
             throw new IllegalArgumentException("sum of weights: 0 (expected: > 0 when there are several destinations)");
         }
-        clusters = picked.toArray(new Cluster[0]);
         picks = pickedEntries.toArray(new Entry[0]);
         upperBounds = bounds.stream().mapToInt(Integer::intValue).toArray();
         total = (int) sum;
