@@ -12,6 +12,7 @@ import dev.meshbed.gateway.routing.RequestMatcher;
 import dev.meshbed.gateway.routing.RetryPolicy;
 import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
+import dev.meshbed.gateway.routing.RouteFilters;
 import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
 import dev.meshbed.gateway.routing.WeightedClusters;
@@ -98,6 +99,9 @@ final class ConfigDump {
         if (r.timeoutMillis() > 0) {
             rn.put("timeout_ms", r.timeoutMillis());
         }
+        if (!r.filters().isEmpty()) {
+            rn.set("filters", JSON.valueToTree(r.filters().describe()));
+        }
         ObjectNode action = rn.putObject("action");
         if (r.action() instanceof RouteAction.Forward f) {
             rn.set("retry_policy", retryPolicy(r.retryPolicy()));
@@ -107,6 +111,9 @@ final class ConfigDump {
                 en.put("cluster", e.cluster().name());
                 en.put("weight", e.weight());
                 en.put("share", Math.round(f.clusters().share(e) * 10000) / 10000.0);
+                if (!e.headers().isEmpty()) {
+                    en.set("headers", JSON.valueToTree(RouteFilters.describe(e.headers())));
+                }
             }
         } else if (r.action() instanceof RouteAction.DirectResponse d) {
             action.putObject("direct_response").put("status", d.status()).put("body", d.body());
@@ -117,6 +124,9 @@ final class ConfigDump {
             rd.put("authority", d.authority());
             rd.put("port", d.port());
             rd.put("uri", d.uri());
+            if (d.prefixRewrite() != null) {
+                rd.set("prefix_rewrite", JSON.valueToTree(d.prefixRewrite().describe()));
+            }
         }
         return rn;
     }

@@ -9,6 +9,7 @@ import dev.meshbed.gateway.routing.Route;
 import dev.meshbed.gateway.routing.RouteAction;
 import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
+import dev.meshbed.gateway.routing.WeightedClusters;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -134,6 +135,7 @@ final class ProxyExchange implements LoadBalancer.Context {
     private boolean lingerOnClose;
     private long durationNanos;
     private LocalReply deferredReply;
+    private RequestFilters filters; // null when the route has none
 
     /** A local answer held back until the (bodyless) request's end has been read. */
     private record LocalReply(HttpResponseStatus status, String body, ResponseFlag flag, String location) {
@@ -176,7 +178,7 @@ final class ProxyExchange implements LoadBalancer.Context {
         state = next;
     }
 
-    private boolean finished() {
+    boolean finished() {
         return state == State.DONE;
     }
 
@@ -197,6 +199,17 @@ final class ProxyExchange implements LoadBalancer.Context {
             localReply(HttpResponseStatus.NOT_FOUND, "", ResponseFlag.NR, null);
             return;
         }
+        // request filters: CORS preflight and fault injection, before any upstream work
+        filters = RequestFilters.of(route.filters(), proxy);
+        if (filters != null
+                && filters.beforeRouting(this, request, ctx.executor(), () -> routeAction(view)) != RequestFilters.Next.ROUTE) {
+            return; // answered, or delayed: routeAction runs when the delay ends
+        }
+        routeAction(view);
+    }
+
+    /** What the matched route does with the request: answer, redirect, or forward upstream. */
+    private void routeAction(RequestView view) {
         RouteAction action = route.action();
         if (action instanceof RouteAction.DirectResponse direct) {
             localReply(HttpResponseStatus.valueOf(direct.status()), direct.body(), ResponseFlag.NONE, null);
@@ -206,7 +219,9 @@ final class ProxyExchange implements LoadBalancer.Context {
             localReply(HttpResponseStatus.valueOf(redirect.status()), "", ResponseFlag.NONE, redirect.location(view));
             return;
         }
-        cluster = ((RouteAction.Forward) action).clusters().pick(proxy.random());
+        WeightedClusters weightedClusters = ((RouteAction.Forward) action).clusters();
+        WeightedClusters.Entry picked = weightedClusters.pickEntry(proxy.random()); // with its destination-level headers
+        cluster = picked.cluster();
         if (!cluster.defined()) {
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "", ResponseFlag.NC, null);
             return;
@@ -217,13 +232,18 @@ final class ProxyExchange implements LoadBalancer.Context {
             return;
         }
         requestId = ProxyHeaders.prepareForUpstream(request, view, remoteIp);
+        if (filters != null) {
+            filters.onForward(request, view, picked, weightedClusters.weighted()); // once per request, not per try
+        }
         retry = new RetryState(route.retryPolicy(), proxy.random());
         if (retry.policy().enabled() && requestHasBody) {
             body = new RequestBody(RETRY_BUFFER_BYTES);
         }
         moveTo(State.FORWARDING);
-        // (request filters that act before upstream work belong here)
         startAttempt(first, false, ++attempts);
+        if (requestComplete) {
+            startTimeout(); // the request completed during an injected delay
+        }
     }
 
     /** A new try at {@code target}; {@code fresh} asks for a new connection rather than a pooled one. */
@@ -301,7 +321,7 @@ final class ProxyExchange implements LoadBalancer.Context {
             return;
         }
         body.add(content);
-        if (attempt == null && requestHasBody && !body.replayable()) {
+        if (backoffTimer != null && requestHasBody && !body.replayable()) {
             // backing off before a retry, and the body outgrew the retry buffer: Envoy gives up with 507
             localReply(HttpResponseStatus.INSUFFICIENT_STORAGE,
                     "exceeded request buffer limit while retrying upstream", ResponseFlag.NONE, null);
@@ -547,6 +567,9 @@ final class ProxyExchange implements LoadBalancer.Context {
         status = response.status().code();
         HttpHeaders h = response.headers();
         HopByHop.strip(h);
+        if (filters != null) {
+            filters.onResponseHeaders(h);
+        }
         boolean bodyless = head || status == 204 || status == 304;
         if (!bodyless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
             // close-delimited body: the upstream connection ends with it
@@ -580,7 +603,8 @@ final class ProxyExchange implements LoadBalancer.Context {
     // ---- route timeout -------------------------------------------------------------------------
 
     private void startTimeout() {
-        if (route != null && route.timeoutMillis() > 0 && timeout == null && !finished()) {
+        if (route != null && route.timeoutMillis() > 0 && timeout == null && !finished()
+                && (filters == null || !filters.delaying())) { // a fault delay is not timed (Envoy)
             timeout = ctx.executor().schedule(this::onTimeout, route.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -687,6 +711,9 @@ final class ProxyExchange implements LoadBalancer.Context {
         flag = why;
         status = responseStatus.code();
         FullHttpResponse response = ProxyHeaders.localReply(ctx.alloc(), responseStatus, replyBody, location, head);
+        if (filters != null) {
+            filters.onLocalReply(response.headers(), why); // CORS headers, a preflight's answer
+        }
         boolean keepAlive = clientKeepAlive && requestComplete && !close && !proxy.drain().closeConnections();
         ProxyHeaders.connection(response.headers(), keepAlive, clientVersion);
         responseBytes = response.content().readableBytes();
@@ -727,6 +754,9 @@ final class ProxyExchange implements LoadBalancer.Context {
         body.release();
         if (attempt != null) {
             attempt.finish(requestComplete);
+        }
+        if (filters != null) {
+            flag = filters.onFinish(flag); // cancels a running delay; DI
         }
         if (cluster != null) {
             cluster.stats().response(status, durationNanos);
@@ -816,6 +846,9 @@ final class ProxyExchange implements LoadBalancer.Context {
     }
 
     String authority() {
+        if (filters != null && filters.rewrittenAuthority() != null) {
+            return filters.rewrittenAuthority(); // as Istio's %REQ(:AUTHORITY)% after a host rewrite
+        }
         return authority;
     }
 

@@ -32,6 +32,12 @@ public enum ResponseFlag {
      * with the flag of the failure, after it ({@code UF,URX}), as Envoy orders them.
      */
     URX("URX"),
+    /** Fault injection: the route's fault delayed the request. */
+    DI("DI"),
+    /** Fault injection: the route's fault aborted the request with its status and "fault filter abort". */
+    FI("FI"),
+    /** Both: delayed, then aborted. */
+    DI_FI("DI,FI"),
     /** Overload: refused because the gateway is at its connection limit or out of file descriptors. 503. */
     OM("OM");
 

@@ -15,10 +15,11 @@ public final class Route {
     private final RouteAction action;
     private final long timeoutMillis;
     private final RetryPolicy retryPolicy;
+    private final RouteFilters filters;
 
-    /** A route without retries (tests, direct responses). */
+    /** A route without retries or filters (tests, direct responses). */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
-        this(name, matchers, action, timeoutMillis, RetryPolicy.DISABLED);
+        this(name, matchers, action, timeoutMillis, RetryPolicy.DISABLED, RouteFilters.NONE);
     }
 
     /**
@@ -26,9 +27,11 @@ public final class Route {
      * @param matchers empty for a route without match blocks
      * @param timeoutMillis the route timeout, 0 when disabled (Istio's default); it bounds all tries together
      * @param retryPolicy the compiled {@code retries}, {@link RetryPolicy#DISABLED} for none
+     * @param filters CORS, fault injection, header operations and rewrites, {@link RouteFilters#NONE} for none
      */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis,
-            RetryPolicy retryPolicy) {
+            RetryPolicy retryPolicy, RouteFilters filters) {
+        this.filters = requireNonNull(filters, "filters");
         this.name = requireNonNull(name, "name");
         this.matchers = matchers.toArray(new RequestMatcher[0]);
         this.action = requireNonNull(action, "action");
@@ -69,6 +72,11 @@ public final class Route {
 
     public RetryPolicy retryPolicy() {
         return retryPolicy;
+    }
+
+    /** CORS, fault injection, header operations and rewrites; {@link RouteFilters#NONE} when none. */
+    public RouteFilters filters() {
+        return filters;
     }
 
     @Override

@@ -26,7 +26,13 @@ public sealed interface RouteAction {
      *
      * @param port the port to redirect to; 0 keeps the request's port, -1 drops it (the scheme's default)
      */
-    record Redirect(int status, String scheme, String authority, int port, String uri) implements RouteAction {
+    record Redirect(int status, String scheme, String authority, int port, String uri, PathRewrite prefixRewrite)
+            implements RouteAction {
+        public Redirect(int status, String scheme, String authority, int port, String uri) {
+            this(status, scheme, authority, port, uri, null);
+        }
+
+        /** @param prefixRewrite Envoy's prefix_rewrite (redirect.prefixRewrite), or null; not with {@code uri} */
         public Redirect {
             if (status < 300 || status > 399) {
                 throw new IllegalArgumentException("status: " + status + " (expected: 300-399)");
@@ -46,7 +52,8 @@ public sealed interface RouteAction {
                 }
             }
             // a new path keeps the request's query (Envoy's path_redirect without strip_query)
-            String path = uri == null ? request.pathAndQuery()
+            String path = prefixRewrite != null ? prefixRewrite.apply(request.pathAndQuery(), request)
+                    : uri == null ? request.pathAndQuery()
                     : request.hasQuery() && uri.indexOf('?') < 0 ? uri + request.pathAndQuery().substring(request.path().length())
                     : uri;
             return (scheme != null ? scheme : request.scheme()) + "://" + host + portPart + path;

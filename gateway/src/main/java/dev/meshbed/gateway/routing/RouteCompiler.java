@@ -36,10 +36,12 @@ final class RouteCompiler {
 
     private final ClusterFactory clusters;
     private final List<String> warnings;
+    private final RouteFiltersCompiler filters;
 
     RouteCompiler(ClusterFactory clusters, List<String> warnings) {
         this.clusters = clusters;
         this.warnings = warnings;
+        this.filters = new RouteFiltersCompiler(warnings);
     }
 
     /**
@@ -81,7 +83,8 @@ final class RouteCompiler {
             long timeout = r.getTimeout() == null ? 0 : Durations.parse(r.getTimeout()).toMillis();
             RetryPolicy retry = RetryPolicyCompiler.compile(r.getRetries(), consistentHash(action),
                     warn ? w -> warnings.add(vs.key() + ": " + field + ".retries: " + w) : w -> { });
-            routes.add(new Route(name, matchers, action, timeout, retry));
+            action = RouteFiltersCompiler.withPrefixRewrite(action, r.getRedirect(), matchers);
+            routes.add(new Route(name, matchers, action, timeout, retry, filters.compile(vs, field, r, matchers, warn)));
         }
         return routes;
     }
@@ -94,7 +97,8 @@ final class RouteCompiler {
                 HTTPRouteDestination d = dests.get(j);
                 Cluster c = clusters.forDestination(vs, field + ".route[" + j + "].destination", d.getDestination(),
                         problems);
-                entries.add(new WeightedClusters.Entry(c, d.getWeight() == null ? 0 : d.getWeight()));
+                entries.add(new WeightedClusters.Entry(c, d.getWeight() == null ? 0 : d.getWeight(),
+                        RouteFiltersCompiler.destinationHeaders(d)));
             }
             return new RouteAction.Forward(new WeightedClusters(entries));
         }
@@ -177,20 +181,8 @@ final class RouteCompiler {
 
     private void warnUnsupported(IstioResource<VirtualService> vs, String field, HTTPRoute r) {
         List<String> ignored = new ArrayList<>();
-        if (r.getFault() != null) {
-            ignored.add("fault");
-        }
-        if (r.getRewrite() != null) {
-            ignored.add("rewrite");
-        }
-        if (r.getHeaders() != null) {
-            ignored.add("headers");
-        }
         if (r.getMirror() != null || !r.getMirrors().isEmpty()) {
             ignored.add("mirror");
-        }
-        if (r.getCorsPolicy() != null) {
-            ignored.add("corsPolicy");
         }
         if (!ignored.isEmpty()) {
             warnings.add(vs.key() + ": " + field + ": " + String.join(", ", ignored)

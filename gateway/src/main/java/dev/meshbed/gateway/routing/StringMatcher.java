@@ -63,6 +63,10 @@ public abstract sealed class StringMatcher {
             this.ignoreCase = ignoreCase;
         }
 
+        String value() {
+            return value;
+        }
+
         @Override
         public boolean matches(String v) {
             return v != null && v.regionMatches(ignoreCase, 0, value, 0, value.length());

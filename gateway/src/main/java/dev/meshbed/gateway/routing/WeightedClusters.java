@@ -14,10 +14,15 @@ import java.util.List;
  */
 public final class WeightedClusters {
 
-    /** One destination of the route and its weight. */
-    public record Entry(Cluster cluster, int weight) {
+    /** One destination of the route, its weight and its headers block (HTTPRouteDestination.headers). */
+    public record Entry(Cluster cluster, int weight, HeaderPolicy headers) {
+        public Entry(Cluster cluster, int weight) {
+            this(cluster, weight, HeaderPolicy.NONE);
+        }
+
         public Entry {
             requireNonNull(cluster, "cluster");
+            requireNonNull(headers, "headers");
             if (weight < 0) {
                 throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
             }
@@ -25,7 +30,7 @@ public final class WeightedClusters {
     }
 
     private final List<Entry> entries;
-    private final Cluster[] clusters;
+    private final Entry[] picks;
     private final int[] upperBounds;
     private final int total;
 
@@ -35,12 +40,12 @@ public final class WeightedClusters {
         }
         this.entries = List.copyOf(entries);
         if (entries.size() == 1) {
-            clusters = new Cluster[] {entries.get(0).cluster()};
+            picks = new Entry[] {entries.get(0)};
             upperBounds = new int[] {1};
             total = 1;
             return;
         }
-        List<Cluster> picked = new ArrayList<>();
+        List<Entry> pickedEntries = new ArrayList<>();
         List<Integer> bounds = new ArrayList<>();
         long sum = 0;
         for (Entry e : entries) {
@@ -51,29 +56,39 @@ public final class WeightedClusters {
             if (sum > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("sum of weights: " + sum + " (expected: <= " + Integer.MAX_VALUE + ")");
             }
-            picked.add(e.cluster());
+            pickedEntries.add(e);
             bounds.add((int) sum);
         }
         if (sum == 0) {
             throw new IllegalArgumentException("sum of weights: 0 (expected: > 0 when there are several destinations)");
         }
-        clusters = picked.toArray(new Cluster[0]);
+        picks = pickedEntries.toArray(new Entry[0]);
         upperBounds = bounds.stream().mapToInt(Integer::intValue).toArray();
         total = (int) sum;
     }
 
     /** The destination for one request. */
     public Cluster pick(RandomSource random) {
-        if (clusters.length == 1) {
-            return clusters[0];
+        return pickEntry(random).cluster();
+    }
+
+    /** The destination for one request, with its headers block. */
+    public Entry pickEntry(RandomSource random) {
+        if (picks.length == 1) {
+            return picks[0];
         }
         int draw = random.nextInt(total);
         for (int i = 0; i < upperBounds.length; i++) {
             if (draw < upperBounds[i]) {
-                return clusters[i];
+                return picks[i];
             }
         }
         throw new AssertionError("draw " + draw + " outside [0, " + total + ")");
+    }
+
+    /** Whether Istio makes weighted_clusters of this route (more than one destination), not a single cluster. */
+    public boolean weighted() {
+        return entries.size() > 1;
     }
 
     /** The destinations as configured, zero weights included. */

@@ -108,9 +108,12 @@ final class RecordingUpstream implements AutoCloseable {
                     return;
                 }
                 byte[] answer = ("seen " + requestLine.split(" ")[1]).getBytes(StandardCharsets.UTF_8);
-                out.write(("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + answer.length
+                // head and body in one write: two small writes meet Nagle and delayed ACKs (40 ms a response)
+                ByteArrayOutputStream response = new ByteArrayOutputStream();
+                response.write(("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + answer.length
                         + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.write(answer);
+                response.write(answer);
+                out.write(response.toByteArray());
                 out.flush();
             }
         } catch (IOException e) {
