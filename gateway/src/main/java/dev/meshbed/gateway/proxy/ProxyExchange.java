@@ -3,6 +3,7 @@ package dev.meshbed.gateway.proxy;
 import dev.meshbed.gateway.routing.Cluster;
 import dev.meshbed.gateway.routing.Endpoint;
 import dev.meshbed.gateway.routing.LoadBalancer;
+import dev.meshbed.gateway.routing.OutlierDetector;
 import dev.meshbed.gateway.routing.RandomSource;
 import dev.meshbed.gateway.routing.RequestView;
 import dev.meshbed.gateway.routing.Route;
@@ -176,8 +177,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         requestId = ProxyHeaders.prepareForUpstream(request, view, remoteIp);
         endpoint.requestStarted();
         endpointCounted = true;
-        proxy.connector().acquire(ctx.channel().eventLoop(), endpoint.address(), cluster.connectTimeoutMillis(),
-                false, this);
+        proxy.connector().acquire(ctx.channel().eventLoop(), cluster, endpoint, false, this); // [policy] pool limits, TLS
     }
 
     boolean requestComplete() {
@@ -336,7 +336,16 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         if (finished) {
             return;
         }
+        if (cause instanceof UpstreamRefusal refusal) { // [policy] circuit breaker open: 503 UO; TLS failed: 503 UF
+            if (refusal.flag() == ResponseFlag.UF) {
+                cluster.stats().connectFailure();
+                cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_CONNECT_FAILURE);
+            }
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, refusal.body(), refusal.flag(), null);
+            return;
+        }
         cluster.stats().connectFailure();
+        cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_CONNECT_FAILURE); // [policy] outlier detection
         localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_CONNECT, ResponseFlag.UF, null);
     }
 
@@ -365,10 +374,10 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             // A kept-alive connection the upstream had just closed: the request never reached it.
             retried = true;
             lastSentUpstream = false;
-            proxy.connector().acquire(ctx.channel().eventLoop(), endpoint.address(), cluster.connectTimeoutMillis(),
-                    true, this);
+            proxy.connector().acquire(ctx.channel().eventLoop(), cluster, endpoint, true, this); // [policy]
             return;
         }
+        cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_RESET); // [policy] outlier detection
         localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_RESET, ResponseFlag.UF, null);
     }
 
@@ -436,6 +445,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
 
     private void startResponse(HttpResponse response) {
         status = response.status().code();
+        cluster.reportAttempt(endpoint, status); // [policy] outlier detection
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders h = response.headers();
@@ -514,6 +524,9 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
             return;
         }
         cluster.stats().timeout();
+        if (!responseStarted && upstream != null) {
+            cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_TIMEOUT); // [policy] outlier detection
+        }
         closeUpstream();
         if (responseStarted) {
             flag = ResponseFlag.UT;

@@ -27,6 +27,8 @@ public enum ResponseFlag {
     UPE("UPE"),
     /** Stream idle timeout: no byte either way for the stream idle timeout. 408, or a reset once the response started. */
     SI("SI"),
+    /** Upstream overflow: the cluster's circuit breaker is open (connection pool limits). 503. */
+    UO("UO"),
     /** Overload: refused because the gateway is at its connection limit or out of file descriptors. 503. */
     OM("OM");
 

@@ -87,11 +87,17 @@ final class ClusterFactory {
         if (existing != null) {
             return existing;
         }
+        DestinationPolicies.TlsDecision tls = policies.tls(rule, subsetSpec, port, canonical);
+        if (tls.refusal() != null) {
+            return undefined(canonical, port, subset, tls.refusal());
+        }
         List<Endpoint> endpoints = endpoints(service, servicePort, subsetSpec);
+        policies.warnUnappliedBalancing(rule, subsetSpec, port);
         Cluster cluster = Cluster.of(canonical, port, subset, endpoints,
                 policies.loadBalancer(rule, subsetSpec, port).apply(endpoints),
                 policies.connectTimeoutMillis(rule, subsetSpec, port, defaultConnectTimeoutMillis),
-                stats.forCluster(name));
+                stats.forCluster(name), policies.connectionLimits(rule, subsetSpec, port), tls.tls(),
+                policies.outlierPolicy(rule, subsetSpec, port));
         clusters.put(name, cluster);
         return cluster;
     }
