@@ -12,8 +12,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 
 /**
  * How a cluster's connections are secured: DestinationRule {@code tls} with mode SIMPLE or MUTUAL
@@ -61,12 +59,7 @@ public final class UpstreamTls {
 
     /** A handler for one new connection, sending the SNI. */
     public SslHandler newHandler(ByteBufAllocator alloc, int port) {
-        SslHandler handler = context.newHandler(alloc, sni, port);
-        SSLEngine engine = handler.engine();
-        SSLParameters params = engine.getSSLParameters();
-        params.setEndpointIdentificationAlgorithm(null); // names are checked by verifyNames, Envoy's way
-        engine.setSSLParameters(params);
-        return handler;
+        return context.newHandler(alloc, sni, port);
     }
 
     /**

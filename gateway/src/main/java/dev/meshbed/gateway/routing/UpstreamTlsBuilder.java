@@ -46,7 +46,10 @@ final class UpstreamTlsBuilder {
         boolean skip = Boolean.TRUE.equals(s.getInsecureSkipVerify());
         String sni = s.getSni() != null && !s.getSni().isEmpty() ? s.getSni().toLowerCase(Locale.ROOT) : host;
         List<String> sans = s.getSubjectAltNames() == null ? List.of() : List.copyOf(s.getSubjectAltNames());
-        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+        // names are checked by UpstreamTls.verifyNames, Istio's way (subjectAltNames, else the SNI),
+        // not by the JDK against the SNI (Netty 4.2's client default)
+        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                .endpointIdentificationAlgorithm(null);
         String ca = s.getCaCertificates();
         if (skip) {
             builder.trustManager(InsecureTrustManagerFactory.INSTANCE);

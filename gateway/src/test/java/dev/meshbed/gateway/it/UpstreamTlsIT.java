@@ -1,0 +1,171 @@
+package dev.meshbed.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meshbed.gateway.testing.TestCertificates;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DestinationRule {@code tls} to a real HTTPS upstream: SIMPLE with the right CA passes and
+ * sends the SNI asked for; the wrong CA, or a name the certificate does not carry, is 503 UF with
+ * the TLS reason in the body, as Envoy answers; ISTIO_MUTUAL is never sent as plaintext.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class UpstreamTlsIT {
+
+    @TempDir
+    static Path work;
+
+    private LocalTestbed bed;
+    private TlsUpstream upstream;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path certs = work.resolve("certs");
+        TestCertificates.Issued ca = TestCertificates.ca(certs, "ca");
+        TestCertificates.Issued otherCa = TestCertificates.ca(certs, "other-ca");
+        TestCertificates.Issued server = TestCertificates.leaf(certs, ca, "server", "secure.app.test");
+        upstream = new TlsUpstream(server.certificateFile(), server.keyFile());
+        String workloads = """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: app-tls, namespace: default}
+                spec:
+                  address: 127.0.0.1
+                  ports: {http: %d}
+                  labels: {app: app, version: tls}
+                """.formatted(upstream.port());
+        String rule = """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: app, namespace: default}
+                spec:
+                  host: app
+                  subsets:
+                  - {name: v1, labels: {version: v1}}
+                  - {name: v2, labels: {version: v2}}
+                  - name: good
+                    labels: {version: tls}
+                    trafficPolicy:
+                      tls: {mode: SIMPLE, caCertificates: %1$s, sni: secure.app.test}
+                  - name: wrongca
+                    labels: {version: tls}
+                    trafficPolicy:
+                      tls: {mode: SIMPLE, caCertificates: %2$s, sni: secure.app.test}
+                  - name: wrongname
+                    labels: {version: tls}
+                    trafficPolicy:
+                      tls: {mode: SIMPLE, caCertificates: %1$s, sni: other.app.test}
+                  - name: bysan
+                    labels: {version: tls}
+                    trafficPolicy:
+                      tls: {mode: SIMPLE, caCertificates: %1$s, sni: other.app.test, subjectAltNames: [secure.app.test]}
+                  - name: skipverify
+                    labels: {version: tls}
+                    trafficPolicy:
+                      tls: {mode: SIMPLE, insecureSkipVerify: true, sni: whatever.test}
+                  - name: mesh
+                    labels: {version: tls}
+                    trafficPolicy:
+                      tls: {mode: ISTIO_MUTUAL}
+                """.formatted(ca.certificateFile(), otherCa.certificateFile());
+        StringBuilder routes = new StringBuilder("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: app, namespace: default}
+                spec:
+                  hosts: ["*"]
+                  gateways: [meshbed-gateway]
+                  http:
+                """);
+        for (String subset : new String[] {"good", "wrongca", "wrongname", "bysan", "skipverify", "mesh"}) {
+            routes.append("""
+                      - match: [{uri: {prefix: /%1$s/}}]
+                        route: [{destination: {host: app, subset: %1$s}}]
+                    """.formatted(subset));
+        }
+        bed = LocalTestbed.builder(work)
+                .file("tls-workload.yaml", workloads)
+                .file("destination-rule.yaml", rule)
+                .file("virtual-service.yaml", routes.toString())
+                .start();
+        JsonNode dump = bed.awaitDump("the TLS clusters", d -> d.toString().contains("outbound|80|mesh|"));
+        assertThat(dump.path("rejected")).as("rejected resources").isEmpty();
+    }
+
+    @AfterAll
+    void stop() {
+        if (bed != null) {
+            bed.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Test
+    void simpleWithTheRightCaReachesTheUpstreamWithTheSniAskedFor() throws Exception {
+        HttpResponse<String> r = bed.get("/good/" + UUID.randomUUID());
+        assertThat(r.statusCode()).as("body: %s", r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls sni=secure.app.test");
+        assertThat(upstream.sniSeen()).contains("secure.app.test");
+        assertThat(bed.get("/good/again").body()).isEqualTo("tls sni=secure.app.test");
+    }
+
+    @Test
+    void theWrongCaIs503UfWithTheTlsReason() throws Exception {
+        String uri = "/wrongca/" + UUID.randomUUID();
+        HttpResponse<String> r = bed.get(uri);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).startsWith("upstream connect error or disconnect/reset before headers. reset reason: "
+                + "connection failure, transport failure reason: TLS error: ");
+        assertThat(r.body()).containsIgnoringCase("certification path");
+        AccessLogLine line = bed.awaitAccessLog(uri);
+        assertThat(line.flag()).isEqualTo("UF");
+    }
+
+    @Test
+    void aNameTheCertificateDoesNotCarryIs503Uf() throws Exception {
+        HttpResponse<String> r = bed.get("/wrongname/" + UUID.randomUUID());
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("TLS error: CERTIFICATE_VERIFY_FAILED")
+                .contains("secure.app.test").contains("other.app.test");
+    }
+
+    @Test
+    void subjectAltNamesAreCheckedInsteadOfTheSni() throws Exception {
+        HttpResponse<String> r = bed.get("/bysan/" + UUID.randomUUID());
+        assertThat(r.statusCode()).as("body: %s", r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls sni=other.app.test");
+    }
+
+    @Test
+    void insecureSkipVerifyChecksNeitherTrustNorNames() throws Exception {
+        HttpResponse<String> r = bed.get("/skipverify/" + UUID.randomUUID());
+        assertThat(r.statusCode()).as("body: %s", r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls sni=whatever.test");
+    }
+
+    @Test
+    void istioMutualIsNotServedAndNeverPlaintext() throws Exception {
+        int before = upstream.sniSeen().size();
+        String uri = "/mesh/" + UUID.randomUUID();
+        HttpResponse<String> r = bed.get(uri);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(bed.awaitAccessLog(uri).flag()).isEqualTo("NC");
+        JsonNode dump = bed.configDump();
+        assertThat(dump.path("warnings").toString()).contains("ISTIO_MUTUAL").contains("never as plaintext");
+        assertThat(upstream.sniSeen()).hasSize(before);
+    }
+}
