@@ -151,6 +151,7 @@ final class ConfigDump {
             en.set("labels", JSON.valueToTree(e.labels()));
             en.put("source", e.source());
             en.put("active_requests", e.activeRequests());
+            en.put("weight", e.weight());
             OutlierDetector.EndpointState s = states.get(e);
             if (s != null) {
                 ObjectNode on = en.putObject("outlier");

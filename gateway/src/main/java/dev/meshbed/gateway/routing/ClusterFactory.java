@@ -27,10 +27,18 @@ final class ClusterFactory {
     private final ClusterStats.Factory stats;
     private final long defaultConnectTimeoutMillis;
     private final List<String> warnings;
+    private final EndpointAges ages;
+    private final long builtAtNanos = System.nanoTime();
     private final Map<String, Cluster> clusters = new TreeMap<>();
 
     ClusterFactory(ServiceRegistry registry, DestinationPolicies policies, ClusterStats.Factory stats,
             long defaultConnectTimeoutMillis, List<String> warnings) {
+        this(registry, policies, stats, defaultConnectTimeoutMillis, warnings, new EndpointAges());
+    }
+
+    ClusterFactory(ServiceRegistry registry, DestinationPolicies policies, ClusterStats.Factory stats,
+            long defaultConnectTimeoutMillis, List<String> warnings, EndpointAges ages) {
+        this.ages = ages;
         this.registry = registry;
         this.policies = policies;
         this.stats = stats;
@@ -92,6 +100,9 @@ final class ClusterFactory {
             return undefined(canonical, port, subset, tls.refusal());
         }
         List<Endpoint> endpoints = endpoints(service, servicePort, subsetSpec);
+        for (Endpoint e : endpoints) {
+            e.addedAtNanos(ages.addedAt(name, e.addressText(), builtAtNanos));
+        }
         policies.warnUnappliedBalancing(rule, subsetSpec, port);
         Cluster cluster = Cluster.of(canonical, port, subset, endpoints,
                 policies.loadBalancer(rule, subsetSpec, port).apply(endpoints),
@@ -124,7 +135,7 @@ final class ClusterFactory {
                 continue;
             }
             out.add(new Endpoint(new InetSocketAddress(address, target),
-                    instance.labels() == null ? Map.of() : instance.labels(), instance.source()));
+                    instance.labels() == null ? Map.of() : instance.labels(), instance.source(), instance.weight()));
         }
         out.sort(Comparator.comparing(Endpoint::addressText));
         return out;

@@ -27,6 +27,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.OutlierDetection;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.WarmupConfiguration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -124,29 +125,72 @@ final class DestinationPolicies {
         LoadBalancerSettings settings = lookup(rule, subset, port, TrafficPolicy::getLoadBalancer,
                 TrafficPolicyPortTrafficPolicy::getLoadBalancer);
         if (settings == null || settings.getLbPolicy() == null) {
-            return eps -> defaultBalancer();
+            SlowStart slow = slowStart(rule, settings);
+            return eps -> leastRequest(slow);
         }
         IsLoadBalancerSettingsLbPolicy policy = settings.getLbPolicy();
         if (policy instanceof LoadBalancerSettingsSimple simple) {
             if (simple.getSimple() == null) {
-                return eps -> defaultBalancer();
+                SlowStart slow = slowStart(rule, settings);
+                return eps -> leastRequest(slow);
             }
             switch (simple.getSimple()) {
-                case ROUND_ROBIN:
-                    return eps -> new LoadBalancers.RoundRobin();
+                case ROUND_ROBIN: {
+                    SlowStart slow = slowStart(rule, settings);
+                    return eps -> new LoadBalancers.RoundRobin(slow, System::nanoTime);
+                }
                 case RANDOM:
+                    warnWarmupIgnored(rule, settings, "RANDOM");
                     return eps -> new LoadBalancers.Random();
                 case PASSTHROUGH:
                     warnings.add(rule.describe() + ": loadBalancer.simple PASSTHROUGH is not supported; using LEAST_REQUEST");
                     return eps -> defaultBalancer();
-                default: // LEAST_REQUEST, LEAST_CONN (its deprecated name), UNSPECIFIED
-                    return eps -> defaultBalancer();
+                default: { // LEAST_REQUEST, LEAST_CONN (its deprecated name), UNSPECIFIED
+                    SlowStart slow = slowStart(rule, settings);
+                    return eps -> leastRequest(slow);
+                }
             }
         }
         if (policy instanceof LoadBalancerSettingsConsistentHash ch && ch.getConsistentHash() != null) {
+            warnWarmupIgnored(rule, settings, "consistentHash");
             return consistentHash(rule, ch.getConsistentHash());
         }
         return eps -> defaultBalancer();
+    }
+
+    private static LoadBalancer leastRequest(SlowStart slow) {
+        return slow == null ? defaultBalancer() : new LoadBalancers.LeastRequest(slow, System::nanoTime);
+    }
+
+    /**
+     * {@code warmup} (or the older {@code warmupDurationSecs}) as Envoy's slow start, which Istio
+     * sets for ROUND_ROBIN and LEAST_REQUEST only; null when absent.
+     */
+    private SlowStart slowStart(HostRules rule, LoadBalancerSettings settings) {
+        if (settings == null) {
+            return null;
+        }
+        WarmupConfiguration warmup = settings.getWarmup();
+        if (warmup != null && warmup.getDuration() != null) {
+            long window = Math.max(1, Durations.parse(warmup.getDuration()).toMillis());
+            double aggression = warmup.getAggression() != null && warmup.getAggression() > 0 ? warmup.getAggression()
+                    : SlowStart.DEFAULT_AGGRESSION;
+            double min = warmup.getMinimumPercent() != null ? Math.max(0, Math.min(100, warmup.getMinimumPercent()))
+                    : SlowStart.DEFAULT_MIN_WEIGHT_PERCENT;
+            return new SlowStart(window, aggression, min);
+        }
+        if (settings.getWarmupDurationSecs() != null) {
+            long window = Math.max(1, Durations.parse(settings.getWarmupDurationSecs()).toMillis());
+            return new SlowStart(window, SlowStart.DEFAULT_AGGRESSION, SlowStart.DEFAULT_MIN_WEIGHT_PERCENT);
+        }
+        return null;
+    }
+
+    private void warnWarmupIgnored(HostRules rule, LoadBalancerSettings settings, String policy) {
+        if (settings.getWarmup() != null || settings.getWarmupDurationSecs() != null) {
+            warn(rule.describe() + ": loadBalancer.warmup is not applied with " + policy
+                    + " (Istio sets slow start for ROUND_ROBIN and LEAST_REQUEST only)");
+        }
     }
 
     /** Istio's default since 1.14 (Envoy's own default is ROUND_ROBIN). */
@@ -328,9 +372,6 @@ final class DestinationPolicies {
         if (settings != null && settings.getLocalityLbSetting() != null) {
             warn(rule.describe() + ": loadBalancer.localityLbSetting is accepted but not applied "
                     + "(all endpoints of this gateway are in one locality)");
-        }
-        if (settings != null && (settings.getWarmup() != null || settings.getWarmupDurationSecs() != null)) {
-            warn(rule.describe() + ": loadBalancer.warmup is not applied (new endpoints get their full share at once)");
         }
         for (TrafficPolicy level : levels(rule, subset)) {
             if (level.getTunnel() != null) {
