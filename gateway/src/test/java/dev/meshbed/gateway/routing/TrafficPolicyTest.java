@@ -196,6 +196,21 @@ class TrafficPolicyTest {
     }
 
     @Test
+    void aWarmupWithoutAUsableDurationIsRejectedByName() {
+        dev.meshbed.gateway.config.ParsedSource parsed = new dev.meshbed.gateway.config.IstioYamlReader().read(
+                "dr.yaml", doc("DestinationRule", "default", "app", """
+                        host: app
+                        trafficPolicy:
+                          loadBalancer:
+                            simple: ROUND_ROBIN
+                            warmup: {duration: soon, aggression: 0}
+                        """));
+        assertThat(parsed.rejections()).extracting(dev.meshbed.gateway.config.Rejection::describe)
+                .anyMatch(m -> m.contains("spec.trafficPolicy.loadBalancer.warmup.duration: \"soon\" is not a duration"))
+                .anyMatch(m -> m.contains("spec.trafficPolicy.loadBalancer.warmup.aggression: 0.0 (expected: > 0)"));
+    }
+
+    @Test
     void sanMatchingIsExactOrOneWildcardLabel() {
         assertThat(UpstreamTls.matches("app.test", "APP.test")).isTrue();
         assertThat(UpstreamTls.matches("*.app.test", "v1.app.test")).isTrue();
