@@ -349,6 +349,11 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_CONNECT, ResponseFlag.UF, null);
     }
 
+    @Override
+    public boolean abandoned() { // [policy] a pool drops this request from its pending queue once answered
+        return finished;
+    }
+
     void onUpstreamWritabilityChanged() {
         if (waitingUpstreamWritable && upstream != null && upstream.isWritable()) {
             waitingUpstreamWritable = false;

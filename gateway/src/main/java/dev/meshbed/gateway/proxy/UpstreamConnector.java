@@ -22,6 +22,14 @@ interface UpstreamConnector {
         void upstreamReady(Channel channel, boolean reused);
 
         void upstreamFailed(Throwable cause);
+
+        /**
+         * True once the request no longer wants a connection (answered meanwhile: timeout, client
+         * gone). A pool drops such a waiter instead of counting it as a pending request.
+         */
+        default boolean abandoned() {
+            return false;
+        }
     }
 
     /**

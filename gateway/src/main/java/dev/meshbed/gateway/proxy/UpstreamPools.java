@@ -171,6 +171,9 @@ final class UpstreamPools implements UpstreamConnector {
                 }
             }
             if (slot.breaker.pending.get() >= limits.maxPendingRequests()) {
+                dropAbandoned(slot); // requests answered while they waited (timeouts) count no longer
+            }
+            if (slot.breaker.pending.get() >= limits.maxPendingRequests()) {
                 stats.pendingOverflow();
                 callback.upstreamFailed(UpstreamRefusal.OVERFLOW);
                 return;
@@ -273,9 +276,23 @@ final class UpstreamPools implements UpstreamConnector {
             connectForWaiters(slot);
         }
 
-        /** Gives {@code ch} to the first waiter, or keeps it idle. */
+        /** Takes the waiters that no longer want a connection off this loop's queue. */
+        private void dropAbandoned(Slot slot) {
+            for (Iterator<Waiter> it = slot.waiting.iterator(); it.hasNext(); ) {
+                if (it.next().callback().abandoned()) {
+                    it.remove();
+                    slot.breaker.pending.decrementAndGet();
+                }
+            }
+        }
+
+        /** Gives {@code ch} to the first waiter that still wants one, or keeps it idle. */
         private void handOver(Slot slot, Channel ch, boolean reused) {
             Waiter w = slot.waiting.pollFirst();
+            while (w != null && w.callback().abandoned()) {
+                slot.breaker.pending.decrementAndGet();
+                w = slot.waiting.pollFirst();
+            }
             if (w == null) {
                 keepIdle(slot, ch);
                 return;

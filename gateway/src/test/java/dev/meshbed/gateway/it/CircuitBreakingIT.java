@@ -145,6 +145,9 @@ class CircuitBreakingIT {
         double counted = after.value("envoy_cluster_upstream_rq_pending_overflow_total", "envoy_cluster_name", CLUSTER)
                 - before.value("envoy_cluster_upstream_rq_pending_overflow_total", "envoy_cluster_name", CLUSTER);
         assertThat(counted).as("upstream_rq_pending_overflow").isEqualTo(overflow);
+        assertThat(after.value("envoy_cluster_upstream_cx_overflow_total", "envoy_cluster_name", CLUSTER)
+                - before.value("envoy_cluster_upstream_cx_overflow_total", "envoy_cluster_name", CLUSTER))
+                .as("upstream_cx_overflow: requests that waited for the one connection").isPositive();
         assertThat(after.value("meshbed_response_flags_total", "response_flag", "UO")
                 - before.value("meshbed_response_flags_total", "response_flag", "UO")).isEqualTo(overflow);
     }

@@ -1,5 +1,6 @@
 package dev.meshbed.gateway.it;
 
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -38,9 +39,19 @@ final class TlsUpstream implements AutoCloseable {
     private final List<String> sniSeen = new CopyOnWriteArrayList<>();
 
     TlsUpstream(Path certificate, Path key) throws IOException {
-        JdkSslContext ctx = (JdkSslContext) SslContextBuilder.forServer(certificate.toFile(), key.toFile())
-                .sslProvider(SslProvider.JDK).build();
+        this(certificate, key, null);
+    }
+
+    /** With {@code clientCa}, clients must present a certificate it signed (mutual TLS). */
+    TlsUpstream(Path certificate, Path key, Path clientCa) throws IOException {
+        SslContextBuilder builder = SslContextBuilder.forServer(certificate.toFile(), key.toFile())
+                .sslProvider(SslProvider.JDK);
+        if (clientCa != null) {
+            builder.trustManager(clientCa.toFile()).clientAuth(ClientAuth.REQUIRE);
+        }
+        JdkSslContext ctx = (JdkSslContext) builder.build();
         server = (SSLServerSocket) ctx.context().getServerSocketFactory().createServerSocket();
+        server.setNeedClientAuth(clientCa != null); // Netty sets this per engine; a raw server socket needs it here
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         threads.execute(this::acceptLoop);
     }
@@ -78,10 +89,17 @@ final class TlsUpstream implements AutoCloseable {
                 }
             }
             sniSeen.add(sni);
+            String client = "";
+            try {
+                client = " client=" + ((java.security.cert.X509Certificate) socket.getSession()
+                        .getPeerCertificates()[0]).getSubjectX500Principal().getName();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                // no client certificate
+            }
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             while (readHead(in)) {
-                byte[] body = ("tls sni=" + sni).getBytes(StandardCharsets.UTF_8);
+                byte[] body = ("tls sni=" + sni + client).getBytes(StandardCharsets.UTF_8);
                 out.write(("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + body.length
                         + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(body);

@@ -29,6 +29,7 @@ class UpstreamTlsIT {
 
     private LocalTestbed bed;
     private TlsUpstream upstream;
+    private TlsUpstream mutualUpstream;
 
     @BeforeAll
     void start() throws Exception {
@@ -37,6 +38,8 @@ class UpstreamTlsIT {
         TestCertificates.Issued otherCa = TestCertificates.ca(certs, "other-ca");
         TestCertificates.Issued server = TestCertificates.leaf(certs, ca, "server", "secure.app.test");
         upstream = new TlsUpstream(server.certificateFile(), server.keyFile());
+        TestCertificates.Issued client = TestCertificates.leaf(certs, ca, "gateway-client", "gateway.test");
+        mutualUpstream = new TlsUpstream(server.certificateFile(), server.keyFile(), ca.certificateFile());
         String workloads = """
                 apiVersion: networking.istio.io/v1
                 kind: WorkloadEntry
@@ -45,7 +48,15 @@ class UpstreamTlsIT {
                   address: 127.0.0.1
                   ports: {http: %d}
                   labels: {app: app, version: tls}
-                """.formatted(upstream.port());
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: app-mtls, namespace: default}
+                spec:
+                  address: 127.0.0.1
+                  ports: {http: %d}
+                  labels: {app: app, version: mtls}
+                """.formatted(upstream.port(), mutualUpstream.port());
         String rule = """
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
@@ -75,11 +86,21 @@ class UpstreamTlsIT {
                     labels: {version: tls}
                     trafficPolicy:
                       tls: {mode: SIMPLE, insecureSkipVerify: true, sni: whatever.test}
+                  - name: mutual
+                    labels: {version: mtls}
+                    trafficPolicy:
+                      tls: {mode: MUTUAL, caCertificates: %1$s, sni: secure.app.test, clientCertificate: %3$s,
+                            privateKey: %4$s}
+                  - name: nocert
+                    labels: {version: mtls}
+                    trafficPolicy:
+                      tls: {mode: SIMPLE, caCertificates: %1$s, sni: secure.app.test}
                   - name: mesh
                     labels: {version: tls}
                     trafficPolicy:
                       tls: {mode: ISTIO_MUTUAL}
-                """.formatted(ca.certificateFile(), otherCa.certificateFile());
+                """.formatted(ca.certificateFile(), otherCa.certificateFile(), client.certificateFile(),
+                client.keyFile());
         StringBuilder routes = new StringBuilder("""
                 apiVersion: networking.istio.io/v1
                 kind: VirtualService
@@ -89,7 +110,7 @@ class UpstreamTlsIT {
                   gateways: [meshbed-gateway]
                   http:
                 """);
-        for (String subset : new String[] {"good", "wrongca", "wrongname", "bysan", "skipverify", "mesh"}) {
+        for (String subset : new String[] {"good", "wrongca", "wrongname", "bysan", "skipverify", "mutual", "nocert", "mesh"}) {
             routes.append("""
                       - match: [{uri: {prefix: /%1$s/}}]
                         route: [{destination: {host: app, subset: %1$s}}]
@@ -111,6 +132,9 @@ class UpstreamTlsIT {
         }
         if (upstream != null) {
             upstream.close();
+        }
+        if (mutualUpstream != null) {
+            mutualUpstream.close();
         }
     }
 
@@ -155,6 +179,21 @@ class UpstreamTlsIT {
         HttpResponse<String> r = bed.get("/skipverify/" + UUID.randomUUID());
         assertThat(r.statusCode()).as("body: %s", r.body()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("tls sni=whatever.test");
+    }
+
+    @Test
+    void mutualPresentsTheClientCertificateAndWithoutOneTheUpstreamRefuses() throws Exception {
+        HttpResponse<String> r = bed.get("/mutual/" + UUID.randomUUID());
+        assertThat(r.statusCode()).as("body: %s", r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls sni=secure.app.test client=CN=gateway-client");
+
+        String uri = "/nocert/" + UUID.randomUUID();
+        HttpResponse<String> refused = bed.get(uri);
+        assertThat(refused.statusCode()).isEqualTo(503);
+        // TLS 1.3: the server refuses the missing certificate after the client's handshake is done,
+        // so the gateway sees the connection end before the response (UF, connection termination)
+        assertThat(refused.body()).startsWith("upstream connect error or disconnect/reset before headers.");
+        assertThat(bed.awaitAccessLog(uri).flag()).isEqualTo("UF");
     }
 
     @Test
