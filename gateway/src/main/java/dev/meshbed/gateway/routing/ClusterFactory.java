@@ -27,18 +27,18 @@ final class ClusterFactory {
     private final ClusterStats.Factory stats;
     private final long defaultConnectTimeoutMillis;
     private final List<String> warnings;
-    private final EndpointAges ages;
+    private final ClusterHistory history;
     private final long builtAtNanos = System.nanoTime();
     private final Map<String, Cluster> clusters = new TreeMap<>();
 
     ClusterFactory(ServiceRegistry registry, DestinationPolicies policies, ClusterStats.Factory stats,
             long defaultConnectTimeoutMillis, List<String> warnings) {
-        this(registry, policies, stats, defaultConnectTimeoutMillis, warnings, new EndpointAges());
+        this(registry, policies, stats, defaultConnectTimeoutMillis, warnings, new ClusterHistory());
     }
 
     ClusterFactory(ServiceRegistry registry, DestinationPolicies policies, ClusterStats.Factory stats,
-            long defaultConnectTimeoutMillis, List<String> warnings, EndpointAges ages) {
-        this.ages = ages;
+            long defaultConnectTimeoutMillis, List<String> warnings, ClusterHistory history) {
+        this.history = history;
         this.registry = registry;
         this.policies = policies;
         this.stats = stats;
@@ -101,7 +101,7 @@ final class ClusterFactory {
         }
         List<Endpoint> endpoints = endpoints(service, servicePort, subsetSpec);
         for (Endpoint e : endpoints) {
-            e.addedAtNanos(ages.addedAt(name, e.addressText(), builtAtNanos));
+            e.addedAtNanos(history.addedAt(name, e.addressText(), builtAtNanos));
         }
         policies.warnUnappliedBalancing(rule, subsetSpec, port);
         Cluster cluster = Cluster.of(canonical, port, subset, endpoints,
@@ -109,6 +109,9 @@ final class ClusterFactory {
                 policies.connectTimeoutMillis(rule, subsetSpec, port, defaultConnectTimeoutMillis),
                 stats.forCluster(name), policies.connectionLimits(rule, subsetSpec, port), tls.tls(),
                 policies.outlierPolicy(rule, subsetSpec, port));
+        if (cluster.outlier() != null) {
+            history.carryOver(name, cluster.outlier());
+        }
         clusters.put(name, cluster);
         return cluster;
     }

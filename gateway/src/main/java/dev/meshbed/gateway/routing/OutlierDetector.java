@@ -63,6 +63,49 @@ public final class OutlierDetector {
         stats.outlierEjectionsActive(0);
     }
 
+    /**
+     * Takes over the state of {@code previous}, the detector of the same cluster in the table this
+     * one replaces, for the endpoints both have (matched by address): a config change elsewhere
+     * (a canary's weights, say) must not return ejected endpoints to service, as it does not in
+     * Envoy, where such a change leaves the cluster alone. Called while the table is built,
+     * before it is published.
+     */
+    void inherit(OutlierDetector previous) {
+        if (previous == null || previous == this) {
+            return;
+        }
+        Map<String, Host> mine = new java.util.HashMap<>();
+        for (Host h : hostArray) {
+            mine.put(h.endpoint.addressText(), h);
+        }
+        synchronized (previous) {
+            for (Host old : previous.hostArray) {
+                Host h = mine.get(old.endpoint.addressText());
+                if (h == null) {
+                    continue;
+                }
+                h.consecutive5xx.set(old.consecutive5xx.get());
+                h.consecutiveGateway.set(old.consecutiveGateway.get());
+                h.ejectedAtNanos = old.ejectedAtNanos;
+                h.ejectedForNanos = old.ejectedForNanos;
+                h.ejectedAtEpochMillis = old.ejectedAtEpochMillis;
+                h.returnedAtNanos = old.returnedAtNanos;
+                h.multiplier = old.multiplier;
+                h.ejections = old.ejections;
+                h.ejected = old.ejected;
+            }
+            nextSweepNanos.set(previous.nextSweepNanos.get());
+        }
+        synchronized (this) {
+            int count = 0;
+            for (Host h : hostArray) {
+                count += h.ejected ? 1 : 0;
+            }
+            ejected.set(count);
+            rebuild();
+        }
+    }
+
     public OutlierPolicy policy() {
         return policy;
     }

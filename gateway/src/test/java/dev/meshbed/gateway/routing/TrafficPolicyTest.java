@@ -102,6 +102,37 @@ class TrafficPolicyTest {
     }
 
     @Test
+    void ejectionsSurviveAConfigChangeThatLeavesTheClusterAlone() {
+        String rule = doc("DestinationRule", "default", "app", """
+                host: app
+                trafficPolicy:
+                  outlierDetection: {consecutive5xxErrors: 1, maxEjectionPercent: 100}
+                subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+                """);
+        String se = serviceEntry("app", APP, 80, "10.0.0.1 v1", "10.0.0.3 v1", "10.0.0.2 v2");
+        TableCompiler compiler = RoutingFixtures.compiler();
+        Cluster before = onlyCluster(route(compiler.compile(RoutingFixtures.snapshot(gateway(), se, rule,
+                virtualService("app", "app.example.com", routeTo("app", "v1")))).table(), get("app.example.com", "/")));
+        Endpoint first = before.endpoints().get(0);
+        before.reportAttempt(first, 503);
+        assertThat(before.outlier().isEjected(first)).isTrue();
+
+        // another VirtualService arrives: a new table, the same cluster
+        Cluster after = onlyCluster(route(compiler.compile(RoutingFixtures.snapshot(gateway(), se, rule,
+                virtualService("app", "app.example.com", routeTo("app", "v1")),
+                virtualService("other", "other.example.com", routeTo("app", "v2")))).table(),
+                get("app.example.com", "/")));
+        assertThat(after).isNotSameAs(before);
+        Endpoint same = after.endpoints().get(0);
+        assertThat(same.addressText()).isEqualTo(first.addressText());
+        assertThat(after.outlier().isEjected(same)).isTrue();
+        assertThat(after.outlier().available()).extracting(Endpoint::addressText).containsExactly("10.0.0.3:80");
+        assertThat(after.outlier().states().get(0).ejections()).isEqualTo(1);
+    }
+
+    @Test
     void balancingExtrasNotAppliedAreWarnedAboutOnce() {
         TableCompiler.Result r = withRule("""
                 host: app
