@@ -207,7 +207,10 @@ final class UpstreamPools implements UpstreamConnector {
                         @Override
                         protected void initChannel(Channel ch) {
                             if (key.tls() != null) {
-                                ch.pipeline().addLast(key.tls().newHandler(ch.alloc(), key.address().getPort()));
+                                SslHandler ssl = key.tls().newHandler(ch.alloc(), key.address().getPort());
+                                // Envoy's connect_timeout covers the TLS handshake too
+                                ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                                ch.pipeline().addLast(ssl);
                             }
                             ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
                                     .setMaxInitialLineLength(8192)

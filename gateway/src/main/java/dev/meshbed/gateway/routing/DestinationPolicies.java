@@ -357,7 +357,8 @@ final class DestinationPolicies {
             return TlsDecision.PLAINTEXT;
         }
         try {
-            return new TlsDecision(UpstreamTlsBuilder.build(settings, host), null);
+            return new TlsDecision(UpstreamTlsBuilder.build(settings, host,
+                    note -> warn(rule.describe() + ": tls: " + note)), null);
         } catch (UpstreamTlsBuilder.TlsUnavailable e) {
             String why = rule.describe() + ": tls.mode " + settings.getMode().name() + ": " + e.getMessage();
             warn(why + "; the cluster is not served (503 NC), never as plaintext");

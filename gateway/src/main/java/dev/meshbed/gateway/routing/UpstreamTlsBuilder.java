@@ -28,7 +28,12 @@ final class UpstreamTlsBuilder {
     private UpstreamTlsBuilder() {
     }
 
-    static UpstreamTls build(ClientTLSSettings s, String host) throws TlsUnavailable {
+    /**
+     * @param notes receives what is accepted but not used (client files in SIMPLE mode, which
+     *     Istio does not use either)
+     */
+    static UpstreamTls build(ClientTLSSettings s, String host, java.util.function.Consumer<String> notes)
+            throws TlsUnavailable {
         ClientTLSSettingsTLSmode mode = s.getMode();
         if (mode == ClientTLSSettingsTLSmode.ISTIO_MUTUAL) {
             throw new TlsUnavailable("needs the mesh's workload certificates (issued by istiod), "
@@ -63,7 +68,8 @@ final class UpstreamTlsBuilder {
             builder.keyManager(readable("clientCertificate", s.getClientCertificate()),
                     readable("privateKey", s.getPrivateKey()));
         } else if (!isEmpty(s.getClientCertificate()) || !isEmpty(s.getPrivateKey())) {
-            throw new TlsUnavailable("clientCertificate and privateKey are for mode MUTUAL");
+            notes.accept("clientCertificate and privateKey are not presented in mode SIMPLE (as in Istio); "
+                    + "use MUTUAL");
         }
         String identity = "mode: " + mode.name() + ", sni: " + sni
                 + (skip ? ", insecureSkipVerify: true" : ", caCertificates: " + (isEmpty(ca) ? "system" : ca))

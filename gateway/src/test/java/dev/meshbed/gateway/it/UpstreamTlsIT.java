@@ -30,6 +30,8 @@ class UpstreamTlsIT {
     private LocalTestbed bed;
     private TlsUpstream upstream;
     private TlsUpstream mutualUpstream;
+    private java.net.ServerSocket silent; // accepts, never answers the TLS handshake
+    private final java.util.List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
@@ -40,6 +42,18 @@ class UpstreamTlsIT {
         upstream = new TlsUpstream(server.certificateFile(), server.keyFile());
         TestCertificates.Issued client = TestCertificates.leaf(certs, ca, "gateway-client", "gateway.test");
         mutualUpstream = new TlsUpstream(server.certificateFile(), server.keyFile(), ca.certificateFile());
+        silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            while (!silent.isClosed()) {
+                try {
+                    held.add(silent.accept());
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }, "silent-upstream");
+        acceptor.setDaemon(true);
+        acceptor.start();
         String workloads = """
                 apiVersion: networking.istio.io/v1
                 kind: WorkloadEntry
@@ -56,7 +70,15 @@ class UpstreamTlsIT {
                   address: 127.0.0.1
                   ports: {http: %d}
                   labels: {app: app, version: mtls}
-                """.formatted(upstream.port(), mutualUpstream.port());
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: app-silent, namespace: default}
+                spec:
+                  address: 127.0.0.1
+                  ports: {http: %d}
+                  labels: {app: app, version: silent}
+                """.formatted(upstream.port(), mutualUpstream.port(), silent.getLocalPort());
         String rule = """
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
@@ -95,6 +117,11 @@ class UpstreamTlsIT {
                     labels: {version: mtls}
                     trafficPolicy:
                       tls: {mode: SIMPLE, caCertificates: %1$s, sni: secure.app.test}
+                  - name: silent
+                    labels: {version: silent}
+                    trafficPolicy:
+                      connectionPool: {tcp: {connectTimeout: 300ms}}
+                      tls: {mode: SIMPLE, caCertificates: %1$s, sni: secure.app.test}
                   - name: mesh
                     labels: {version: tls}
                     trafficPolicy:
@@ -110,7 +137,7 @@ class UpstreamTlsIT {
                   gateways: [meshbed-gateway]
                   http:
                 """);
-        for (String subset : new String[] {"good", "wrongca", "wrongname", "bysan", "skipverify", "mutual", "nocert", "mesh"}) {
+        for (String subset : new String[] {"good", "wrongca", "wrongname", "bysan", "skipverify", "mutual", "nocert", "silent", "mesh"}) {
             routes.append("""
                       - match: [{uri: {prefix: /%1$s/}}]
                         route: [{destination: {host: app, subset: %1$s}}]
@@ -135,6 +162,16 @@ class UpstreamTlsIT {
         }
         if (mutualUpstream != null) {
             mutualUpstream.close();
+        }
+        try {
+            if (silent != null) {
+                silent.close();
+            }
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        } catch (java.io.IOException e) {
+            // closing anyway
         }
     }
 
@@ -193,6 +230,18 @@ class UpstreamTlsIT {
         // TLS 1.3: the server refuses the missing certificate after the client's handshake is done,
         // so the gateway sees the connection end before the response (UF, connection termination)
         assertThat(refused.body()).startsWith("upstream connect error or disconnect/reset before headers.");
+        assertThat(bed.awaitAccessLog(uri).flag()).isEqualTo("UF");
+    }
+
+    @Test
+    void aHandshakeThatNeverEndsIsBoundByTheConnectTimeout() throws Exception {
+        String uri = "/silent/" + UUID.randomUUID();
+        long start = System.nanoTime();
+        HttpResponse<String> r = bed.get(uri);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("transport failure reason: TLS error: ").containsIgnoringCase("handshake timed out");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("answered after about 300 ms, not 10 s")
+                .isLessThan(5_000);
         assertThat(bed.awaitAccessLog(uri).flag()).isEqualTo("UF");
     }
 
