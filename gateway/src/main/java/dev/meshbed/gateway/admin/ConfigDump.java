@@ -17,6 +17,9 @@ import dev.meshbed.gateway.routing.RoutingTable;
 import dev.meshbed.gateway.routing.VirtualHost;
 import dev.meshbed.gateway.routing.WeightedClusters;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import dev.meshbed.gateway.routing.OutlierDetector;
+import java.time.Instant;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -169,6 +172,16 @@ final class ConfigDump {
         }
         cn.put("load_balancer", c.loadBalancer().describe());
         cn.put("connect_timeout_ms", c.connectTimeoutMillis());
+        cn.put("circuit_breakers", c.limits().describe());
+        cn.put("tls", c.tls() == null ? "plaintext" : c.tls().describe());
+        OutlierDetector outlier = c.outlier();
+        Map<Endpoint, OutlierDetector.EndpointState> states = new IdentityHashMap<>();
+        if (outlier != null) {
+            cn.put("outlier_detection", outlier.policy().describe());
+            for (OutlierDetector.EndpointState s : outlier.states()) {
+                states.put(s.endpoint(), s);
+            }
+        }
         ArrayNode eps = cn.putArray("endpoints");
         for (Endpoint e : c.endpoints()) {
             ObjectNode en = eps.addObject();
@@ -176,6 +189,19 @@ final class ConfigDump {
             en.set("labels", JSON.valueToTree(e.labels()));
             en.put("source", e.source());
             en.put("active_requests", e.activeRequests());
+            en.put("weight", e.weight());
+            OutlierDetector.EndpointState s = states.get(e);
+            if (s != null) {
+                ObjectNode on = en.putObject("outlier");
+                on.put("ejected", s.ejected());
+                if (s.ejected()) {
+                    on.put("ejected_since", Instant.ofEpochMilli(s.ejectedSinceEpochMillis()).toString());
+                    on.put("ejected_until", Instant.ofEpochMilli(s.ejectedUntilEpochMillis()).toString());
+                }
+                on.put("ejections", s.ejections());
+                on.put("consecutive_5xx", s.consecutive5xx());
+                on.put("consecutive_gateway_errors", s.consecutiveGateway());
+            }
         }
         if (c.endpoints().isEmpty()) {
             cn.put("problem", "no endpoints (requests answer 503 UH)");

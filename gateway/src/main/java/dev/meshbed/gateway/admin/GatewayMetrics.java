@@ -6,6 +6,7 @@ import dev.meshbed.gateway.routing.ClusterStats;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -39,6 +40,13 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
     private final Counter clusterRetrySuccesses;
     private final Counter clusterRetryLimitExceeded;
     private final Counter clusterPerTryTimeouts;
+    private final Counter pendingOverflow;
+    private final Counter connectionOverflow;
+    private final Counter ejectionsDetected;
+    private final Counter ejectionsEnforced;
+    private final Counter ejectionsEnforcedTotal;
+    private final Counter ejectionsOverflow;
+    private final Gauge ejectionsActive;
     private final CounterDataPoint[] downstreamByClass = new CounterDataPoint[6];
     private final CounterDataPoint[] byFlag = new CounterDataPoint[ResponseFlag.values().length];
     private final Counter configReloads;
@@ -72,6 +80,22 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         clusterPerTryTimeouts = Counter.builder().name("envoy_cluster_upstream_rq_per_try_timeout")
                 .help("Tries that hit the per-try timeout").labelNames("envoy_cluster_name")
                 .withoutExemplars().register(registry);
+        pendingOverflow = clusterCounter("envoy_cluster_upstream_rq_pending_overflow",
+                "Requests refused 503 UO: http1MaxPendingRequests were waiting for a connection");
+        connectionOverflow = clusterCounter("envoy_cluster_upstream_cx_overflow",
+                "Connections not opened because maxConnections were open");
+        ejectionsEnforcedTotal = clusterCounter("envoy_cluster_outlier_detection_ejections_enforced",
+                "Endpoints ejected by outlier detection, all kinds");
+        ejectionsOverflow = clusterCounter("envoy_cluster_outlier_detection_ejections_overflow",
+                "Ejections not made because maxEjectionPercent were ejected");
+        ejectionsDetected = Counter.builder().name("envoy_cluster_outlier_detection_ejections_detected")
+                .help("Outlier conditions met, by kind (consecutive_5xx, consecutive_gateway_failure)")
+                .labelNames("envoy_cluster_name", "kind").withoutExemplars().register(registry);
+        ejectionsEnforced = Counter.builder().name("envoy_cluster_outlier_detection_ejections_enforced_by_kind")
+                .help("Endpoints ejected, by kind (consecutive_5xx, consecutive_gateway_failure)")
+                .labelNames("envoy_cluster_name", "kind").withoutExemplars().register(registry);
+        ejectionsActive = Gauge.builder().name("envoy_cluster_outlier_detection_ejections_active")
+                .help("Endpoints ejected now").labelNames("envoy_cluster_name").withoutExemplars().register(registry);
         Counter downstream = Counter.builder().name("envoy_http_downstream_rq_xx")
                 .help("Responses sent to clients, by status class (local replies included)")
                 .labelNames("envoy_http_conn_manager_prefix", "envoy_response_code_class").withoutExemplars()
@@ -95,6 +119,11 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
                 .help("Routing tables installed").withoutExemplars().register(registry);
         gauge("envoy_http_downstream_cx_active", "Open client connections", downstreamActive::sum);
         gauge("envoy_cluster_upstream_cx_active", "Open upstream connections, all clusters", upstreamActive::sum);
+    }
+
+    private Counter clusterCounter(String name, String help) {
+        return Counter.builder().name(name).help(help).labelNames("envoy_cluster_name").withoutExemplars()
+                .register(registry);
     }
 
     /** Registers a gauge read when scraped. */
@@ -172,8 +201,10 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         private final CounterDataPoint retrySuccesses;
         private final CounterDataPoint retryLimitExceeded;
         private final CounterDataPoint perTryTimeouts;
+        private final String cluster;
 
         Stats(String cluster) {
+            this.cluster = cluster;
             for (int i = 1; i < 6; i++) {
                 byClass[i] = clusterRequests.labelValues(cluster, CLASSES[i]);
             }
@@ -223,6 +254,39 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         @Override
         public void perTryTimeout() {
             perTryTimeouts.inc();
+        }
+
+        // rare events: looked up by label when they happen
+
+        @Override
+        public void outlierEjectionDetected(String type) {
+            ejectionsDetected.labelValues(cluster, type).inc();
+        }
+
+        @Override
+        public void outlierEjectionEnforced(String type) {
+            ejectionsEnforced.labelValues(cluster, type).inc();
+            ejectionsEnforcedTotal.labelValues(cluster).inc();
+        }
+
+        @Override
+        public void outlierEjectionOverflow() {
+            ejectionsOverflow.labelValues(cluster).inc();
+        }
+
+        @Override
+        public void outlierEjectionsActive(int active) {
+            ejectionsActive.labelValues(cluster).set(active);
+        }
+
+        @Override
+        public void pendingOverflow() {
+            pendingOverflow.labelValues(cluster).inc();
+        }
+
+        @Override
+        public void connectionOverflow() {
+            connectionOverflow.labelValues(cluster).inc();
         }
     }
 }

@@ -73,6 +73,16 @@ final class DestinationRuleValidator {
             consistentHash(path + ".consistentHash", hash.getConsistentHash(), problems);
         }
         problems.duration(path + ".warmupDurationSecs", settings.getWarmupDurationSecs());
+        if (settings.getWarmup() != null) {
+            if (problems.required(path + ".warmup.duration", settings.getWarmup().getDuration())) {
+                problems.duration(path + ".warmup.duration", settings.getWarmup().getDuration());
+            }
+            problems.percentage(path + ".warmup.minimumPercent", settings.getWarmup().getMinimumPercent());
+            Double aggression = settings.getWarmup().getAggression();
+            if (aggression != null && !(aggression > 0)) {
+                problems.add(path + ".warmup.aggression", aggression + " (expected: > 0)");
+            }
+        }
     }
 
     /** Exactly one hash key; more than one is caught by the strict checker (the model keeps only one). */

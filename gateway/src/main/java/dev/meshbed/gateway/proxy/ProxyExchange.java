@@ -3,6 +3,7 @@ package dev.meshbed.gateway.proxy;
 import dev.meshbed.gateway.routing.Cluster;
 import dev.meshbed.gateway.routing.Endpoint;
 import dev.meshbed.gateway.routing.LoadBalancer;
+import dev.meshbed.gateway.routing.OutlierDetector;
 import dev.meshbed.gateway.routing.RandomSource;
 import dev.meshbed.gateway.routing.RequestView;
 import dev.meshbed.gateway.routing.Route;
@@ -250,8 +251,7 @@ final class ProxyExchange implements LoadBalancer.Context {
     private void startAttempt(Endpoint target, boolean fresh, int attemptNumber) {
         endpoint = target;
         retry.tried(target);
-        attempt = new UpstreamRequest(this, proxy, ctx.channel().eventLoop(), target, cluster.connectTimeoutMillis(),
-                attemptNumber);
+        attempt = new UpstreamRequest(this, proxy, ctx.channel().eventLoop(), cluster, target, attemptNumber);
         if (requestComplete) {
             attempt.startPerTryTimer(retry.policy().perTryTimeoutMillis());
         }
@@ -448,8 +448,9 @@ final class ProxyExchange implements LoadBalancer.Context {
             limitExceeded();
         }
         switch (failure) {
-            case CONNECT_FAILURE ->
-                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_CONNECT, ResponseFlag.UF, null);
+            case CONNECT_FAILURE -> localReply(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    a.failureBody() != null ? a.failureBody() : UF_CONNECT, ResponseFlag.UF, null);
+            case OVERFLOW -> localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, a.failureBody(), ResponseFlag.UO, null);
             case RESET -> localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, UF_RESET, ResponseFlag.UF, null);
             case PER_TRY_TIMEOUT ->
                 localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout", ResponseFlag.UT, null);
@@ -614,6 +615,9 @@ final class ProxyExchange implements LoadBalancer.Context {
             return;
         }
         cluster.stats().timeout();
+        if (attempt != null) {
+            attempt.reportRouteTimeout();
+        }
         resetAttempt();
         if (state == State.RESPONDING) {
             flag = ResponseFlag.UT;

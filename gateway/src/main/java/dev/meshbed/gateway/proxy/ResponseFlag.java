@@ -38,6 +38,8 @@ public enum ResponseFlag {
     FI("FI"),
     /** Both: delayed, then aborted. */
     DI_FI("DI,FI"),
+    /** Upstream overflow: the cluster's circuit breaker is open (connection pool limits). 503. */
+    UO("UO"),
     /** Overload: refused because the gateway is at its connection limit or out of file descriptors. 503. */
     OM("OM");
 

@@ -54,6 +54,7 @@ final class RetryState {
             case CONNECT_FAILURE -> policy.retriesConnectFailure();
             case RESET, PROTOCOL_ERROR -> policy.retriesReset();
             case PER_TRY_TIMEOUT -> policy.retriesPerTryTimeout();
+            case OVERFLOW -> false; // Envoy never retries an overflow reset (retry_state_impl.cc)
         };
         return decide(retriable);
     }

@@ -1,5 +1,7 @@
 package dev.meshbed.gateway.proxy;
 
+import dev.meshbed.gateway.routing.Cluster;
+import dev.meshbed.gateway.routing.Endpoint;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -20,6 +22,14 @@ interface UpstreamConnector {
         void upstreamReady(Channel channel, boolean reused);
 
         void upstreamFailed(Throwable cause);
+
+        /**
+         * True once the request no longer wants a connection (answered meanwhile: timeout, client
+         * gone). A pool drops such a waiter instead of counting it as a pending request.
+         */
+        default boolean abandoned() {
+            return false;
+        }
     }
 
     /**
@@ -27,6 +37,16 @@ interface UpstreamConnector {
      * Calls back synchronously when an idle connection is available.
      */
     void acquire(EventLoop loop, InetSocketAddress address, long connectTimeoutMillis, boolean fresh, Callback callback);
+
+    /**
+     * Acquires a connection to {@code endpoint} of {@code cluster} under the cluster's connection
+     * pool limits and TLS settings. A refusal ({@link UpstreamRefusal}: circuit breaker open, TLS
+     * handshake failed) comes through {@link Callback#upstreamFailed}. Implementations that ignore
+     * policy (handler tests) need not override it.
+     */
+    default void acquire(EventLoop loop, Cluster cluster, Endpoint endpoint, boolean fresh, Callback callback) {
+        acquire(loop, endpoint.address(), cluster.connectTimeoutMillis(), fresh, callback);
+    }
 
     /** Gives back a connection whose last exchange completed cleanly. */
     void release(Channel channel);

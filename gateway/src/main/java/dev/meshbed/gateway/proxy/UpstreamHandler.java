@@ -13,9 +13,13 @@ import java.net.InetSocketAddress;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
-    /** Told when an idle connection closes. */
+    /** Told when a connection closes: an idle one leaves the pool, every one leaves the circuit breaker's count. */
     interface IdleListener {
         void idleClosed(Channel channel);
+
+        /** Any close, idle or in use, after {@link #idleClosed} where that applies. */
+        default void closed(Channel channel) {
+        }
     }
 
     private final IdleListener pool;
@@ -23,6 +27,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private UpstreamRequest attempt;
     private long idleSinceNanos;
     private InetSocketAddress poolKey;
+    private Object slot;
+    private int requests;
+    private long idleTimeoutNanos;
 
     UpstreamHandler(IdleListener pool, ProxyMetrics metrics) {
         this.pool = pool;
@@ -49,6 +56,33 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     void poolKey(InetSocketAddress key) {
         poolKey = key;
+    }
+
+    /** The pool's record of where this connection belongs (cluster, endpoint, TLS), or null. */
+    Object slot() {
+        return slot;
+    }
+
+    void slot(Object s) {
+        slot = s;
+    }
+
+    /** Counts one more request on this connection and returns the count. */
+    int requestStarted() {
+        return ++requests;
+    }
+
+    int requests() {
+        return requests;
+    }
+
+    /** How long this connection may stay idle in the pool; 0 = the pool's default. */
+    long idleTimeoutNanos() {
+        return idleTimeoutNanos;
+    }
+
+    void idleTimeoutNanos(long nanos) {
+        idleTimeoutNanos = nanos;
     }
 
     @Override
@@ -94,6 +128,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             e.onClosed(ctx.channel());
         } else if (pool != null) {
             pool.idleClosed(ctx.channel());
+        }
+        if (pool != null) {
+            pool.closed(ctx.channel());
         }
     }
 

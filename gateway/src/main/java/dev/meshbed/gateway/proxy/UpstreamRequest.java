@@ -1,6 +1,8 @@
 package dev.meshbed.gateway.proxy;
 
+import dev.meshbed.gateway.routing.Cluster;
 import dev.meshbed.gateway.routing.Endpoint;
+import dev.meshbed.gateway.routing.OutlierDetector;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -33,14 +35,16 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
         /** The attempt's per-try timeout fired before the response head. */
         PER_TRY_TIMEOUT,
         /** The upstream's response broke HTTP before its head was complete. */
-        PROTOCOL_ERROR
+        PROTOCOL_ERROR,
+        /** The cluster's circuit breaker refused a connection or a place in its pending queue (503 UO; never retried, as in Envoy). */
+        OVERFLOW
     }
 
     private final ProxyExchange exchange;
     private final ProxyContext proxy;
     private final EventLoop loop;
+    private final Cluster cluster;
     private final Endpoint endpoint;
-    private final long connectTimeoutMillis;
     private final int attemptNumber;
 
     private Channel channel;
@@ -54,21 +58,30 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
     private boolean waitingWritable;
     private boolean ended;
     private ScheduledFuture<?> perTryTimer;
+    private String failureBody;
 
-    UpstreamRequest(ProxyExchange exchange, ProxyContext proxy, EventLoop loop, Endpoint endpoint,
-            long connectTimeoutMillis, int attemptNumber) {
+    UpstreamRequest(ProxyExchange exchange, ProxyContext proxy, EventLoop loop, Cluster cluster, Endpoint endpoint,
+            int attemptNumber) {
         this.exchange = exchange;
         this.proxy = proxy;
         this.loop = loop;
+        this.cluster = cluster;
         this.endpoint = endpoint;
-        this.connectTimeoutMillis = connectTimeoutMillis;
         this.attemptNumber = attemptNumber;
     }
 
-    /** Asks for a connection; {@code fresh} skips pooled ones. May call back at once. */
+    /**
+     * Asks for a connection under the cluster's pool limits and TLS settings; {@code fresh} skips
+     * pooled ones. May call back at once.
+     */
     void start(boolean fresh) {
         endpoint.requestStarted();
-        proxy.connector().acquire(loop, endpoint.address(), connectTimeoutMillis, fresh, this);
+        proxy.connector().acquire(loop, cluster, endpoint, fresh, this);
+    }
+
+    /** Envoy's local reply body for a refusal (TLS failure, overflow), or null for the plain one. */
+    String failureBody() {
+        return failureBody;
     }
 
     Endpoint endpoint() {
@@ -113,7 +126,20 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
         if (ended) {
             return;
         }
-        fail(Failure.CONNECT_FAILURE);
+        if (cause instanceof UpstreamRefusal refusal) {
+            failureBody = refusal.body();
+            if (refusal.flag() == ResponseFlag.UO) {
+                fail(Failure.OVERFLOW);
+                return;
+            }
+        }
+        fail(Failure.CONNECT_FAILURE); // a TLS handshake failure is a connect failure to Envoy
+    }
+
+    /** True once the attempt no longer wants a connection: a pool drops it from its pending queue. */
+    @Override
+    public boolean abandoned() {
+        return ended;
     }
 
     /** The connection closed while this attempt was using it. */
@@ -133,7 +159,20 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
 
     private void fail(Failure failure) {
         reset();
+        switch (failure) { // outlier detection counts local origin errors as Envoy does without split_external_local_origin_errors
+            case CONNECT_FAILURE -> cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_CONNECT_FAILURE);
+            case RESET -> cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_RESET);
+            case PER_TRY_TIMEOUT -> cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_TIMEOUT);
+            default -> { }
+        }
         exchange.onAttemptFailed(this, failure);
+    }
+
+    /** The route timeout ended this attempt before its response head: a timeout for outlier detection. */
+    void reportRouteTimeout() {
+        if (!headersReceived && !ended) {
+            cluster.reportAttempt(endpoint, OutlierDetector.LOCAL_TIMEOUT);
+        }
     }
 
     // ---- request ------------------------------------------------------------------------------
@@ -244,6 +283,7 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
             skipInformationalEnd = false;
             headersReceived = true;
             keepAlive = HttpUtil.isKeepAlive(response);
+            cluster.reportAttempt(endpoint, response.status().code());
             exchange.onAttemptHeaders(this, response);
             if (ended) {
                 ReferenceCountUtil.release(msg); // a body part with the head: the exchange moved on

@@ -27,10 +27,18 @@ final class ClusterFactory {
     private final ClusterStats.Factory stats;
     private final long defaultConnectTimeoutMillis;
     private final List<String> warnings;
+    private final ClusterHistory history;
+    private final long builtAtNanos = System.nanoTime();
     private final Map<String, Cluster> clusters = new TreeMap<>();
 
     ClusterFactory(ServiceRegistry registry, DestinationPolicies policies, ClusterStats.Factory stats,
             long defaultConnectTimeoutMillis, List<String> warnings) {
+        this(registry, policies, stats, defaultConnectTimeoutMillis, warnings, new ClusterHistory());
+    }
+
+    ClusterFactory(ServiceRegistry registry, DestinationPolicies policies, ClusterStats.Factory stats,
+            long defaultConnectTimeoutMillis, List<String> warnings, ClusterHistory history) {
+        this.history = history;
         this.registry = registry;
         this.policies = policies;
         this.stats = stats;
@@ -87,11 +95,23 @@ final class ClusterFactory {
         if (existing != null) {
             return existing;
         }
+        DestinationPolicies.TlsDecision tls = policies.tls(rule, subsetSpec, port, canonical);
+        if (tls.refusal() != null) {
+            return undefined(canonical, port, subset, tls.refusal());
+        }
         List<Endpoint> endpoints = endpoints(service, servicePort, subsetSpec);
+        for (Endpoint e : endpoints) {
+            e.addedAtNanos(history.addedAt(name, e.addressText(), builtAtNanos));
+        }
+        policies.warnUnappliedBalancing(rule, subsetSpec, port);
         Cluster cluster = Cluster.of(canonical, port, subset, endpoints,
                 policies.loadBalancer(rule, subsetSpec, port).apply(endpoints),
                 policies.connectTimeoutMillis(rule, subsetSpec, port, defaultConnectTimeoutMillis),
-                stats.forCluster(name));
+                stats.forCluster(name), policies.connectionLimits(rule, subsetSpec, port), tls.tls(),
+                policies.outlierPolicy(rule, subsetSpec, port));
+        if (cluster.outlier() != null) {
+            history.carryOver(name, cluster.outlier());
+        }
         clusters.put(name, cluster);
         return cluster;
     }
@@ -118,7 +138,7 @@ final class ClusterFactory {
                 continue;
             }
             out.add(new Endpoint(new InetSocketAddress(address, target),
-                    instance.labels() == null ? Map.of() : instance.labels(), instance.source()));
+                    instance.labels() == null ? Map.of() : instance.labels(), instance.source(), instance.weight()));
         }
         out.sort(Comparator.comparing(Endpoint::addressText));
         return out;

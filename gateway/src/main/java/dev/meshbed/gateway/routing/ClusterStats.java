@@ -29,6 +29,30 @@ public interface ClusterStats {
     default void perTryTimeout() {
     }
 
+    /** An endpoint met an outlier condition ({@code consecutive_5xx}, {@code consecutive_gateway_failure}). */
+    default void outlierEjectionDetected(String type) {
+    }
+
+    /** An endpoint was ejected for {@code type}. */
+    default void outlierEjectionEnforced(String type) {
+    }
+
+    /** An ejection was not made: max ejection percent reached. */
+    default void outlierEjectionOverflow() {
+    }
+
+    /** Endpoints ejected now. */
+    default void outlierEjectionsActive(int active) {
+    }
+
+    /** A request found the pending queue full (http1MaxPendingRequests): 503 UO. */
+    default void pendingOverflow() {
+    }
+
+    /** A connection was wanted but maxConnections were open. */
+    default void connectionOverflow() {
+    }
+
     ClusterStats NOOP = new ClusterStats() {
         @Override
         public void response(int status, long durationNanos) {

@@ -28,8 +28,12 @@ final class ServiceRegistry {
     record Port(int number, String name, int targetPort) {
     }
 
-    /** A workload behind a service: address, named ports, labels. */
-    record Instance(String address, Map<String, Long> ports, Map<String, String> labels, String source) {
+    /** A workload behind a service: address, named ports, labels, and its load balancing weight (Istio: 0 = 1). */
+    record Instance(String address, Map<String, Long> ports, Map<String, String> labels, String source, long weight) {
+
+        Instance(String address, Map<String, Long> ports, Map<String, String> labels, String source) {
+            this(address, ports, labels, source, 1);
+        }
     }
 
     record Service(String host, String namespace, boolean dns, List<Port> ports, List<Instance> instances,
@@ -67,7 +71,8 @@ final class ServiceRegistry {
             }
             List<Instance> instances = new ArrayList<>();
             for (WorkloadEntry e : spec.getEndpoints()) {
-                instances.add(new Instance(e.getAddress(), e.getPorts(), e.getLabels(), se.key().toString()));
+                instances.add(new Instance(e.getAddress(), e.getPorts(), e.getLabels(), se.key().toString(),
+                        weightOf(e)));
             }
             if (spec.getWorkloadSelector() != null) {
                 Map<String, String> selector = spec.getWorkloadSelector().getLabels();
@@ -75,7 +80,8 @@ final class ServiceRegistry {
                 for (IstioResource<WorkloadEntry> we : entriesByNamespace.getOrDefault(se.namespace(), List.of())) {
                     if (Labels.matches(selector, we.spec().getLabels())) {
                         WorkloadEntry w = we.spec();
-                        instances.add(new Instance(w.getAddress(), w.getPorts(), w.getLabels(), we.key().toString()));
+                        instances.add(new Instance(w.getAddress(), w.getPorts(), w.getLabels(), we.key().toString(),
+                                weightOf(w)));
                     }
                 }
             }
@@ -134,5 +140,11 @@ final class ServiceRegistry {
     /** Resolves an instance address: an IP literal as is, a DNS name (resolution: DNS) on this thread. */
     static InetAddress resolve(String address) throws UnknownHostException {
         return InetAddress.getByName(address);
+    }
+
+    /** WorkloadEntry {@code weight}: 0 or absent is 1, as Istio sends it to Envoy. */
+    private static long weightOf(WorkloadEntry e) {
+        Long w = e.getWeight();
+        return w == null || w <= 0 ? 1 : w;
     }
 }

@@ -60,6 +60,7 @@ public final class TableCompiler {
     private static final Set<String> HTTP_PROTOCOLS = Set.of("HTTP", "HTTP2", "GRPC", "GRPC-WEB");
 
     private final Options options;
+    private final ClusterHistory clusterHistory = new ClusterHistory();
 
     public TableCompiler(Options options) {
         this.options = requireNonNull(options, "options");
@@ -75,7 +76,7 @@ public final class TableCompiler {
         ServiceRegistry registry = ServiceRegistry.build(snapshot, warnings);
         DestinationPolicies policies = new DestinationPolicies(snapshot, registry, warnings);
         ClusterFactory clusters = new ClusterFactory(registry, policies, options.stats(),
-                options.defaultConnectTimeoutMillis(), warnings);
+                options.defaultConnectTimeoutMillis(), warnings, clusterHistory);
         RouteCompiler routes = new RouteCompiler(clusters, warnings);
 
         Map<String, IstioResource<Gateway>> gateways = selectGateways(snapshot, warnings);
@@ -106,6 +107,7 @@ public final class TableCompiler {
         for (ListenerSpec spec : options.listeners()) {
             listeners.add(listener(spec, httpPorts, byPort, gateways));
         }
+        clusterHistory.tableBuilt();
         RoutingTable table = new RoutingTable(snapshot.version(), Instant.now(), listeners, clusters.clusters(),
                 snapshot, snapshot.rejections(), warnings);
         return new Result(table, dedupe(problems));
