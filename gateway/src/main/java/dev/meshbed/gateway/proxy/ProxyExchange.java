@@ -238,7 +238,7 @@ final class ProxyExchange implements LoadBalancer.Context {
         }
         retry = new RetryState(route.retryPolicy(), proxy.random());
         if (retry.policy().enabled() && requestHasBody) {
-            body = new RequestBody(RETRY_BUFFER_BYTES);
+            body = body.withLimit(RETRY_BUFFER_BYTES); // keeps what arrived during a fault delay
         }
         moveTo(State.FORWARDING);
         startAttempt(first, false, ++attempts);

@@ -81,6 +81,23 @@ final class RequestBody {
         }
     }
 
+    /**
+     * The same body, held for retries up to {@code newLimitBytes}: chunks that arrived before
+     * routing (during a fault delay) move over. Only before any attempt was given a chunk.
+     */
+    RequestBody withLimit(long newLimitBytes) {
+        if (sent != 0) {
+            throw new IllegalStateException("sent: " + sent + " (expected: 0, before the first attempt)");
+        }
+        RequestBody other = new RequestBody(newLimitBytes);
+        HttpContent c;
+        while ((c = chunks.poll()) != null) {
+            other.add(c);
+        }
+        heldBytes = 0;
+        return other;
+    }
+
     void release() {
         chunks.forEach(ReferenceCountUtil::release);
         chunks.clear();

@@ -134,7 +134,12 @@ class RouteFiltersTest {
                 - retries: {attempts: 2}
                   route:
                   - destination: {host: app}
-                """)).anySatisfy(w -> assertThat(w).contains("retries not supported"));
+                """)).noneSatisfy(w -> assertThat(w).contains("not supported"));
+        assertThat(warnings("""
+                - mirror: {host: app}
+                  route:
+                  - destination: {host: app}
+                """)).anySatisfy(w -> assertThat(w).contains("mirror not supported"));
     }
 
     @Test
