@@ -53,6 +53,12 @@ final class ResourceConverter {
         if (problems.isEmpty()) {
             problems = validator.validate(key.kind(), spec);
         }
+        if (key.kind() == IstioKind.GATEWAY && !HostSyntax.isDnsLabel(key.name())) {
+            // Istio: a Gateway's name is a DNS label (VirtualServices name it as namespace/name).
+            problems = new java.util.ArrayList<>(problems);
+            problems.add(0, new Problem("metadata.name", "\"" + key.name()
+                    + "\" is not a valid Gateway name (expected: a DNS label, without dots)"));
+        }
         if (!problems.isEmpty()) {
             return new Outcome(null, problems);
         }
