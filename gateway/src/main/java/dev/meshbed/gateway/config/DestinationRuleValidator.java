@@ -60,7 +60,8 @@ final class DestinationRuleValidator {
             return;
         }
         if (policy.getLoadBalancer() == null && policy.getConnectionPool() == null
-                && policy.getOutlierDetection() == null && policy.getTls() == null && policy.getPortLevelSettings() == null
+                && policy.getOutlierDetection() == null && policy.getTls() == null
+                && (policy.getPortLevelSettings() == null || policy.getPortLevelSettings().isEmpty())
                 && policy.getTunnel() == null && policy.getProxyProtocol() == null && policy.getRetryBudget() == null) {
             problems.add(path, "empty (expected: at least one of loadBalancer, connectionPool, outlierDetection, tls,"
                     + " portLevelSettings, tunnel, proxyProtocol, retryBudget)");
@@ -122,12 +123,12 @@ final class DestinationRuleValidator {
         boolean credential = present(tls.getCredentialName());
         if (Boolean.TRUE.equals(tls.getInsecureSkipVerify())) {
             if (mode == ClientTLSSettingsTLSmode.SIMPLE && (present(tls.getCaCertificates()) || credential
-                    || tls.getSubjectAltNames() != null)) {
+                    || hasItems(tls.getSubjectAltNames()))) {
                 problems.add(path + ".insecureSkipVerify", "true, yet caCertificates, credentialName or"
                         + " subjectAltNames is set (expected: one or the other)");
             }
             if (mode == ClientTLSSettingsTLSmode.MUTUAL && (present(tls.getCaCertificates())
-                    || tls.getSubjectAltNames() != null)) {
+                    || hasItems(tls.getSubjectAltNames()))) {
                 problems.add(path + ".insecureSkipVerify", "true, yet caCertificates or subjectAltNames is set"
                         + " (expected: one or the other)");
             }
@@ -148,6 +149,10 @@ final class DestinationRuleValidator {
                 problems.add(path + ".privateKey", "required by MUTUAL TLS without credentialName");
             }
         }
+    }
+
+    private static boolean hasItems(List<?> list) {
+        return list != null && !list.isEmpty();
     }
 
     private static boolean present(String s) {

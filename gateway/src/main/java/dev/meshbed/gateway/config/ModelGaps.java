@@ -82,6 +82,26 @@ final class ModelGaps {
         return List.copyOf(FIELDS.getOrDefault(beanClass, Map.of()).keySet());
     }
 
+    /**
+     * Puts the value of a gap field into the object's additional properties when Jackson did not:
+     * it drops unknown fields of classes with an unwrapped oneof ({@code HTTPRedirect},
+     * {@code LoadBalancerSettings}) instead of handing them to the any-setter.
+     */
+    static void keep(Object typed, String field, Object raw) {
+        if (typed == null || raw == null) {
+            return;
+        }
+        try {
+            Object properties = typed.getClass().getMethod("getAdditionalProperties").invoke(typed);
+            if (properties instanceof Map<?, ?> map && map.containsKey(field)) {
+                return;
+            }
+            typed.getClass().getMethod("setAdditionalProperty", String.class, Object.class).invoke(typed, field, raw);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(typed.getClass().getName() + " has no additional properties", e);
+        }
+    }
+
     /** Checks the plain value {@code raw} of a field against its shape. */
     static void check(String path, Object raw, Shape shape, List<Problem> out) {
         if (raw == null) {

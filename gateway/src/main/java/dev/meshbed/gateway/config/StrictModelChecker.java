@@ -103,6 +103,7 @@ public final class StrictModelChecker {
                 oneOfFields.computeIfAbsent(oneOf.get(), o -> new LinkedHashMap<>()).put(key, entry.getValue());
             } else if (ModelGaps.field(beanClass, key).isPresent()) {
                 ModelGaps.check(fieldPath, entry.getValue(), ModelGaps.field(beanClass, key).get(), out);
+                ModelGaps.keep(typed, key, entry.getValue());
             } else {
                 List<String> known = new ArrayList<>(bean.fieldNames());
                 known.addAll(ModelGaps.names(beanClass));
