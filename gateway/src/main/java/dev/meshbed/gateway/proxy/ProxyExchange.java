@@ -151,6 +151,7 @@ final class ProxyExchange implements UpstreamConnector.Callback, LoadBalancer.Co
         VirtualHost vh = table.listener(downstream.listenerIndex()).virtualHosts().find(view.host());
         route = vh == null ? null : vh.route(view);
         if (route == null) {
+            table.noRouteHint().report();
             localReply(HttpResponseStatus.NOT_FOUND, "", ResponseFlag.NR, null);
             return;
         }

@@ -107,7 +107,7 @@ public final class TableCompiler {
             listeners.add(listener(spec, httpPorts, byPort, gateways));
         }
         RoutingTable table = new RoutingTable(snapshot.version(), Instant.now(), listeners, clusters.clusters(),
-                snapshot, snapshot.rejections(), warnings);
+                snapshot, snapshot.rejections(), warnings, NoRouteHint.of(snapshot, System::nanoTime));
         return new Result(table, dedupe(problems));
     }
 
