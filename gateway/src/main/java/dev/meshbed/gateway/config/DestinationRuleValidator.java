@@ -199,12 +199,51 @@ final class DestinationRuleValidator {
             if (problems.required(path + ".httpCookie", cookie)) {
                 problems.required(path + ".httpCookie.name", cookie.getName());
                 problems.duration(path + ".httpCookie.ttl", cookie.getTtl());
+                // Istio: cookie attribute names are required and unique.
+                java.util.Set<String> attributes = new HashSet<>();
+                problems.forEach(path + ".httpCookie.attributes", cookie.getAttributes(), (attributePath, attribute) -> {
+                    if (problems.required(attributePath + ".name", attribute.getName())
+                            && !attributes.add(attribute.getName())) {
+                        problems.add(attributePath + ".name", "\"" + attribute.getName() + "\" is defined twice");
+                    }
+                });
             }
         } else if (hash.getHashKey() instanceof LoadBalancerSettingsConsistentHashLBHttpHeaderName header) {
             problems.required(path + ".httpHeaderName", header.getHttpHeaderName());
         } else if (hash.getHashKey() instanceof LoadBalancerSettingsConsistentHashLBHttpQueryParameterName query) {
             problems.required(path + ".httpQueryParameterName", query.getHttpQueryParameterName());
         }
+        if (hash.getMinimumRingSize() != null && hash.getMinimumRingSize() != 0 && hash.getHashAlgorithm() != null) {
+            problems.add(path + ".minimumRingSize", "set together with ringHash or maglev (expected: one of them)");
+        }
+        if (hash.getHashAlgorithm() instanceof io.fabric8.istio.api.api.networking.v1alpha3
+                .LoadBalancerSettingsConsistentHashLBMaglev maglev && maglev.getMaglev() != null) {
+            // Envoy's Maglev table: a prime below 5000011.
+            Long size = maglev.getMaglev().getTableSize();
+            String sizePath = path + ".maglev.tableSize";
+            if (size == null || size == 0) {
+                problems.add(sizePath, "required");
+            } else if (size >= 5_000_011L || !isPrime(size)) {
+                problems.add(sizePath, size + " (expected: a prime number below 5000011)");
+            }
+        }
+    }
+
+    /** Envoy's primality test for Maglev table sizes (as Istio copies it). */
+    static boolean isPrime(long x) {
+        if (x != 0 && x < 4) {
+            return true;
+        }
+        if ((x & 1) == 0) {
+            return false;
+        }
+        long limit = (long) Math.sqrt((double) x);
+        for (long factor = 3; factor <= limit; factor += 2) {
+            if (x % factor == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void connectionPool(String path, ConnectionPoolSettings pool, Problems problems) {

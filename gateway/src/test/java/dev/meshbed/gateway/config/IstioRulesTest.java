@@ -474,6 +474,47 @@ class IstioRulesTest {
                                 timout: 5s  # <--
                         """, "spec.trafficPolicy.connectionPool.http.http2KeepAlive.timout",
                         "unknown field (did you mean \"timeout\"?)"),
+                // validateLoadBalancer: "tableSize must be a prime number for maglev"
+                rejected("maglev table size that is not prime", "DestinationRule", """
+                        host: ratings
+                        trafficPolicy:
+                          loadBalancer:
+                            consistentHash:
+                              httpHeaderName: x-user
+                              maglev:
+                                tableSize: 1000  # <--
+                        """, "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize",
+                        "1000 (expected: a prime number below 5000011)"),
+                // validateLoadBalancer: "duplicate cookie attribute name"
+                rejected("duplicate cookie attribute", "DestinationRule", """
+                        host: ratings
+                        trafficPolicy:
+                          loadBalancer:
+                            consistentHash:
+                              httpCookie:
+                                name: session
+                                ttl: 0s
+                                attributes:
+                                - {name: SameSite, value: Strict}
+                                - name: SameSite  # <--
+                                  value: Lax
+                        """, "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.attributes[1].name",
+                        "\"SameSite\" is defined twice"),
+                // validateExportTo: "destination rule with workload selector cannot have exportTo beyond current namespace"
+                rejected("DestinationRule with a selector exported elsewhere", "DestinationRule", """
+                        host: ratings
+                        workloadSelector: {matchLabels: {app: ratings}}
+                        exportTo:  # <--
+                        - "*"
+                        """, "spec.exportTo", "a DestinationRule with a workloadSelector is exported to its own"
+                                + " namespace only (expected: [.])"),
+                // validateExportTo: "duplicate entries in exportTo: . and current namespace"
+                rejected("exportTo naming this namespace twice", "DestinationRule", """
+                        host: ratings
+                        exportTo:
+                        - .
+                        - default  # <--
+                        """, "spec.exportTo[1]", "\"default\" is listed twice"),
                 // validateOutlierDetection: consecutive local origin failures need the split
                 rejected("local origin failures without the split", "DestinationRule", """
                         host: ratings
@@ -512,6 +553,14 @@ class IstioRulesTest {
                           labels:
                             app: "*"  # <--
                         """, "spec.workloadSelector.labels.app", "wildcards are not supported in a selector"),
+                // validateExportTo: "cannot export service entry to no one (~) and someone"
+                rejected("exported to no one and someone", "ServiceEntry", """
+                        hosts: [api.example.com]
+                        ports: [{number: 80, name: http, protocol: HTTP}]
+                        exportTo:  # <--
+                        - "~"
+                        - "."
+                        """, "spec.exportTo", "\"~\" exports to no namespace (expected: \"~\" alone)"),
                 // "CIDR addresses are allowed only for NONE/STATIC resolution types"
                 rejected("CIDR with DNS resolution", "ServiceEntry", """
                         hosts: [api.example.com]
