@@ -82,6 +82,8 @@ final class ConfigDump {
         }
         ArrayNode warnings = root.putArray("warnings");
         table.warnings().forEach(warnings::add);
+        ArrayNode ignored = root.putArray("ignored");
+        table.snapshot().ignored().forEach(ignored::add);
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -33,9 +33,10 @@ public final class ConfigSnapshot {
     private final List<IstioResource<WorkloadEntry>> workloadEntries;
     private final List<Rejection> rejections;
     private final List<ServiceEndpoints> services;
+    private final List<String> ignored;
 
     private ConfigSnapshot(long version, List<IstioResource<?>> resources, List<Rejection> rejections,
-            List<ServiceEndpoints> services) {
+            List<ServiceEndpoints> services, List<String> ignored) {
         this.version = version;
         List<IstioResource<?>> sorted = new ArrayList<>(resources);
         sorted.sort(ORDER);
@@ -46,6 +47,7 @@ public final class ConfigSnapshot {
         this.workloadEntries = ofKind(sorted, IstioKind.WORKLOAD_ENTRY);
         this.rejections = List.copyOf(rejections);
         this.services = List.copyOf(services);
+        this.ignored = List.copyOf(ignored);
     }
 
     public static ConfigSnapshot of(long version, Collection<? extends IstioResource<?>> resources,
@@ -58,7 +60,8 @@ public final class ConfigSnapshot {
         requireNonNull(resources, "resources");
         requireNonNull(rejections, "rejections");
         requireNonNull(services, "services");
-        return new ConfigSnapshot(version, List.copyOf(resources), List.copyOf(rejections), List.copyOf(services));
+        return new ConfigSnapshot(version, List.copyOf(resources), List.copyOf(rejections), List.copyOf(services),
+                List.of());
     }
 
     public static ConfigSnapshot empty() {
@@ -110,6 +113,20 @@ public final class ConfigSnapshot {
         out.addAll(serviceEntries);
         out.addAll(workloadEntries);
         return out;
+    }
+
+    /**
+     * The same snapshot, listing {@code ignored}: documents of kinds the gateway does not read
+     * (Sidecar, PeerAuthentication, Gateway API kinds, plain Kubernetes objects), one line each.
+     */
+    public ConfigSnapshot withIgnored(Collection<String> ignored) {
+        requireNonNull(ignored, "ignored");
+        return new ConfigSnapshot(version, all(), rejections, services, List.copyOf(ignored));
+    }
+
+    /** Documents of kinds the gateway does not read, one line each (shown in {@code /config_dump}). */
+    public List<String> ignored() {
+        return ignored;
     }
 
     public List<Rejection> rejections() {

@@ -26,9 +26,11 @@ public final class ConfigStore {
         Map<ResourceKey, IstioResource<?>> current = new LinkedHashMap<>();
         List<Rejection> rejections = new ArrayList<>();
         List<ServiceEndpoints> services = new ArrayList<>();
+        List<String> ignored = new ArrayList<>();
 
         for (ParsedSource source : sources) {
             services.addAll(source.services());
+            ignored.addAll(source.ignored());
             for (IstioResource<?> resource : source.resources()) {
                 IstioResource<?> other = current.putIfAbsent(resource.key(), resource);
                 if (other != null) {
@@ -54,7 +56,7 @@ public final class ConfigStore {
                 }
             }
         }
-        return ConfigSnapshot.of(++version, current.values(), rejections, services);
+        return ConfigSnapshot.of(++version, current.values(), rejections, services).withIgnored(ignored);
     }
 
     /**
@@ -108,7 +110,8 @@ public final class ConfigStore {
                 rejections.addAll(problems);
             }
         }
-        return ConfigSnapshot.of(snapshot.version(), kept, rejections, snapshot.services());
+        return ConfigSnapshot.of(snapshot.version(), kept, rejections, snapshot.services())
+                .withIgnored(snapshot.ignored());
     }
 
     private static boolean sameContent(IstioResource<?> a, IstioResource<?> b) {

@@ -59,15 +59,21 @@ final class DocumentParser {
             return;
         }
         Optional<IstioKind> kind = IstioKind.fromKindName(kindName);
-        if (!IstioKind.isIstioNetworking(apiVersion) || kind.isEmpty()) {
-            String reason = IstioKind.isIstioNetworking(apiVersion)
-                    ? "kind " + kindName + " is not supported"
-                    : "not a " + IstioKind.GROUP + " resource";
-            out.ignored.add(apiVersion + "/" + kindName + (name == null ? "" : " " + namespace + "/" + name)
-                    + " (" + origin + "): " + reason);
+        ResourceKey key = kind.isEmpty() || name == null || name.isEmpty() ? null
+                : new ResourceKey(kind.get(), namespace, name);
+        if (kind.isPresent() && !IstioKind.isIstioNetworking(apiVersion) && !IstioKind.isOtherOwner(apiVersion)) {
+            // kubectl apply refuses it (no such resource type); read silently it would be dropped
+            // and, for a Gateway, leave every request 404 NR.
+            out.rejections.add(new Rejection(key, origin.atLine(document.lineOf("apiVersion")), "apiVersion",
+                    apiVersion + " is not an API version of " + kindName + " (did you mean \""
+                            + IstioKind.suggestApiVersion(apiVersion) + "\"?)"));
             return;
         }
-        ResourceKey key = name == null || name.isEmpty() ? null : new ResourceKey(kind.get(), namespace, name);
+        if (!IstioKind.isIstioNetworking(apiVersion) || kind.isEmpty()) {
+            out.ignored.add(apiVersion + "/" + kindName + (name == null ? "" : " " + namespace + "/" + name)
+                    + " (" + origin + "): " + IstioKind.whyIgnored(apiVersion, kindName));
+            return;
+        }
         if (!IstioKind.API_VERSIONS.contains(apiVersion)) {
             identityProblems.add(new Problem("apiVersion", apiVersion + " (expected: " + EXPECTED_API_VERSIONS + ")"));
         }

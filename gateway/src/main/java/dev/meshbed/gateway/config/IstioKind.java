@@ -67,6 +67,46 @@ public enum IstioKind {
         return Optional.empty();
     }
 
+    /**
+     * API groups other than Istio's that define a kind of the same name: Kubernetes Gateway API's
+     * {@code Gateway} (and its alpha group). Such documents are someone else's and are ignored.
+     */
+    private static final Set<String> OTHER_OWNERS = Set.of("gateway.networking.k8s.io", "networking.x-k8s.io");
+
+    /** True when {@code apiVersion}'s group legitimately defines a kind of the same name as one of Istio's. */
+    static boolean isOtherOwner(String apiVersion) {
+        return OTHER_OWNERS.contains(groupOf(apiVersion));
+    }
+
+    /** The group of {@code group/version}; empty for the core group ({@code v1}). */
+    static String groupOf(String apiVersion) {
+        int slash = apiVersion.indexOf('/');
+        return slash < 0 ? "" : apiVersion.substring(0, slash).toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code networking.istio.io/<version>}, keeping the version when it is one Istio serves, else v1. */
+    static String suggestApiVersion(String apiVersion) {
+        int slash = apiVersion.indexOf('/');
+        String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
+        String candidate = GROUP + "/" + version;
+        return API_VERSIONS.contains(candidate) ? candidate : GROUP + "/v1";
+    }
+
+    /** Why a document of a kind the gateway does not read is ignored, in one phrase. */
+    static String whyIgnored(String apiVersion, String kindName) {
+        String group = groupOf(apiVersion);
+        if (group.equals("security.istio.io")) {
+            return "kind " + kindName + " is not read by this gateway: its policy is NOT enforced here";
+        }
+        if (group.endsWith("istio.io")) {
+            return "kind " + kindName + " is not read by this gateway";
+        }
+        if (group.endsWith("gateway.networking.k8s.io") || group.equals("networking.x-k8s.io")) {
+            return "Gateway API kinds are not read by this gateway (it reads " + GROUP + " resources)";
+        }
+        return "not a " + GROUP + " resource";
+    }
+
     public static boolean isIstioNetworking(String apiVersion) {
         return apiVersion != null && apiVersion.toLowerCase(Locale.ROOT).startsWith(GROUP + "/");
     }

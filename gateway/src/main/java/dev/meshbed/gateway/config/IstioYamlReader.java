@@ -23,7 +23,6 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.parser.ParserImpl;
 import org.yaml.snakeyaml.reader.StreamReader;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Reads a YAML file of networking.istio.io resources (any number of documents, all served API
@@ -100,17 +99,26 @@ public final class IstioYamlReader {
             // UTF-8 takes at least one byte per char: a file within the bound never gets here.
             return unreadable(sourceName, 0, tooLarge(yamlText.length(), "characters"));
         }
+        if (GoYamlDialect.looksLikeJson(yamlText)) {
+            yamlText = GoYamlDialect.untabJson(yamlText);
+        }
         LoaderOptions options = loaderOptions();
         List<Node> documents = new ArrayList<>();
+        KubectlScalars resolver = new KubectlScalars();
+        int[] codePoints = null;
         AliasExpansion expansion = new AliasExpansion();
         try {
             // Compose the whole file before using any of it: a syntax error anywhere makes the file
             // unreadable. Composing shares what aliases point at; nothing is expanded before the
             // expansion is known to be within bounds.
             Composer composer = new Composer(new ParserImpl(new StreamReader(new StringReader(yamlText)), options),
-                    new Resolver(), options);
+                    resolver, options);
             while (composer.checkNode()) {
                 Node document = composer.getNode();
+                if (yamlText.indexOf('[') >= 0) {
+                    codePoints = codePoints != null ? codePoints : yamlText.codePoints().toArray();
+                    GoYamlDialect.mergeFlowColons(document, codePoints, resolver);
+                }
                 long added = expansion.add(document);
                 if (added > limits.maxAliasExpansion()) {
                     return unreadable(sourceName, new DocumentNode(document).firstLine(), "aliases expand the file by "

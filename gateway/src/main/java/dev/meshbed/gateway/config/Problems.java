@@ -89,6 +89,35 @@ final class Problems {
         }
     }
 
+    /**
+     * A duration as Istio's webhook takes it for timeouts, intervals and ages: at least 1ms, in
+     * whole milliseconds (Envoy's granularity).
+     */
+    void istioDuration(String path, String value) {
+        if (value == null) {
+            return;
+        }
+        java.time.Duration duration;
+        try {
+            duration = Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            add(path, e.getMessage());
+            return;
+        }
+        if (duration.compareTo(java.time.Duration.ofMillis(1)) < 0) {
+            add(path, "\"" + value + "\" (expected: >= 1ms)");
+        } else if (duration.getNano() % 1_000_000 != 0) {
+            add(path, "\"" + value + "\" (expected: whole milliseconds)");
+        }
+    }
+
+    /** Istio's fractional percentage: 0, or 0.0001..100. */
+    void fractionalPercentage(String path, Double value) {
+        if (value != null && (value.isNaN() || value < 0 || value > 100 || (value > 0 && value < 0.0001))) {
+            add(path, format(value) + " (expected: 0 or 0.0001..100)");
+        }
+    }
+
     void regex(String path, String value) {
         if (value == null) {
             return;

@@ -53,12 +53,34 @@ final class ResourceConverter {
         if (problems.isEmpty()) {
             problems = validator.validate(key.kind(), spec);
         }
+        if (problems.isEmpty()) {
+            problems = exportTo(key, spec);
+        }
+        if (key.kind() == IstioKind.GATEWAY && !HostSyntax.isDnsLabel(key.name())) {
+            // Istio: a Gateway's name is a DNS label (VirtualServices name it as namespace/name).
+            problems = new java.util.ArrayList<>(problems);
+            problems.add(0, new Problem("metadata.name", "\"" + key.name()
+                    + "\" is not a valid Gateway name (expected: a DNS label, without dots)"));
+        }
         if (!problems.isEmpty()) {
             return new Outcome(null, problems);
         }
         ObjectMeta metadata = typed.getMetadata() == null ? new ObjectMeta() : typed.getMetadata();
         return new Outcome(new IstioResource<>(key, apiVersion, labels(metadata), metadata.getCreationTimestamp(),
                 metadata.getGeneration() == null ? 0 : metadata.getGeneration(), spec, origin), List.of());
+    }
+
+    /** Istio's exportTo rules need the resource's namespace, which the spec does not hold. */
+    private static List<Problem> exportTo(ResourceKey key, Object spec) {
+        Problems problems = new Problems();
+        if (spec instanceof io.fabric8.istio.api.api.networking.v1alpha3.VirtualService vs) {
+            ExportTo.validate(key.namespace(), vs.getExportTo(), false, false, problems);
+        } else if (spec instanceof io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule dr) {
+            ExportTo.validate(key.namespace(), dr.getExportTo(), false, dr.getWorkloadSelector() != null, problems);
+        } else if (spec instanceof io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry se) {
+            ExportTo.validate(key.namespace(), se.getExportTo(), true, false, problems);
+        }
+        return problems.toList();
     }
 
     /** Label values written as {@code ~} arrive as null; Kubernetes reads them as empty strings. */

@@ -8,7 +8,6 @@ import dev.meshbed.gateway.config.ModelIntrospector.BeanModel;
 import dev.meshbed.gateway.config.ModelIntrospector.OneOf;
 import dev.meshbed.gateway.config.ModelIntrospector.Property;
 import dev.meshbed.gateway.config.ModelIntrospector.Variant;
-import io.fabric8.istio.api.api.networking.v1alpha3.LoadBalancerSettingsConsistentHashLBRingHash;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.util.ArrayList;
@@ -28,14 +27,6 @@ import java.util.Optional;
  * neither is checked. Thread-safe.
  */
 public final class StrictModelChecker {
-
-    /**
-     * Fields Istio defines that fabric8's model (7.5.2) lacks: valid, so not rejected, but the
-     * model drops their values. {@code ringHash} is modelled as a class holding itself instead of
-     * one with {@code minimumRingSize}; routing then uses the default ring size.
-     */
-    private static final Map<Class<?>, List<String>> MODEL_GAPS = Map.of(
-            LoadBalancerSettingsConsistentHashLBRingHash.class, List.of("minimumRingSize"));
 
     private final ModelIntrospector model;
 
@@ -110,10 +101,13 @@ public final class StrictModelChecker {
             Optional<OneOf> oneOf = bean.oneOfWithField(key);
             if (oneOf.isPresent()) {
                 oneOfFields.computeIfAbsent(oneOf.get(), o -> new LinkedHashMap<>()).put(key, entry.getValue());
-            } else if (MODEL_GAPS.getOrDefault(beanClass, List.of()).contains(key)) {
-                continue;
+            } else if (ModelGaps.field(beanClass, key).isPresent()) {
+                ModelGaps.check(fieldPath, entry.getValue(), ModelGaps.field(beanClass, key).get(), out);
+                ModelGaps.keep(typed, key, entry.getValue());
             } else {
-                out.add(new Problem(fieldPath, unknownField(key, bean.fieldNames())));
+                List<String> known = new ArrayList<>(bean.fieldNames());
+                known.addAll(ModelGaps.names(beanClass));
+                out.add(new Problem(fieldPath, unknownField(key, known)));
             }
         }
         for (Map.Entry<OneOf, Map<String, Object>> entry : oneOfFields.entrySet()) {

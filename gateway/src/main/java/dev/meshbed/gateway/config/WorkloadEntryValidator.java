@@ -26,11 +26,26 @@ final class WorkloadEntryValidator {
     static void workload(String path, WorkloadEntry entry, boolean ipOnly, Set<String> declaredPorts,
             Problems problems) {
         String address = entry.getAddress();
-        if (problems.required(path + ".address", address) && !address.startsWith(UNIX_PREFIX)) {
-            if (ipOnly && !HostSyntax.isIpAddress(address)) {
+        boolean hasPorts = entry.getPorts() != null && !entry.getPorts().isEmpty();
+        if (address == null || address.isEmpty()) {
+            // Istio: an entry in another network may leave its address to that network's gateway.
+            if (entry.getNetwork() == null || entry.getNetwork().isEmpty()) {
+                problems.add(path + ".address", "required");
+            }
+        } else if (address.startsWith(UNIX_PREFIX)) {
+            unixPath(path + ".address", address, problems);
+            if (hasPorts) {
+                problems.add(path + ".ports", "not allowed with a unix:// address (a socket has no ports)");
+            }
+            if (declaredPorts != null && declaredPorts.size() != 1) {
+                problems.add(path + ".address", "a unix:// endpoint needs exactly one ServiceEntry port (found: "
+                        + declaredPorts.size() + ")");
+            }
+        } else if (!HostSyntax.isIpAddress(address)) {
+            if (ipOnly) {
                 problems.add(path + ".address", "\"" + address
                         + "\" is not an IP address (expected with resolution STATIC: an IP address or unix:// path)");
-            } else if (!HostSyntax.isIpAddress(address) && !HostSyntax.isDnsName(address)) {
+            } else if (!HostSyntax.isFqdn(address)) {
                 problems.add(path + ".address", "\"" + address
                         + "\" is not an IP address or host name (expected: an IP address, a DNS name or a unix:// path)");
             }
@@ -40,12 +55,26 @@ final class WorkloadEntryValidator {
                 String portPath = FieldPath.field(path + ".ports", name);
                 if (declaredPorts != null && !declaredPorts.contains(name)) {
                     problems.add(portPath, "endpoint port \"" + name + "\" is not defined by the ServiceEntry's ports");
+                } else if (!HostSyntax.isDnsLabel(name)) {
+                    problems.add(portPath, "\"" + name + "\" is not a valid port name (expected: a DNS label)");
                 }
                 if (problems.required(portPath, port)) {
                     problems.port(portPath, port);
                 }
             });
         }
+        VirtualServiceValidator.labels(path + ".labels", entry.getLabels(), problems);
         problems.nonNegative(path + ".weight", entry.getWeight());
+    }
+
+    /** {@code unix://} then an absolute path to a file, or {@code @name} for an abstract socket. */
+    static void unixPath(String path, String address, Problems problems) {
+        String socket = address.substring(UNIX_PREFIX.length());
+        if (socket.isEmpty()) {
+            problems.add(path, "\"" + address + "\" names no socket (expected: unix:///path/to/socket or unix://@name)");
+        } else if (!socket.startsWith("@") && (!socket.startsWith("/") || socket.endsWith("/"))) {
+            problems.add(path, "\"" + address + "\" is not an absolute path to a file"
+                    + " (expected: unix:///path/to/socket or unix://@name)");
+        }
     }
 }

@@ -197,6 +197,7 @@ final class ProxyExchange implements LoadBalancer.Context {
         VirtualHost vh = table.listener(downstream.listenerIndex()).virtualHosts().find(view.host());
         route = vh == null ? null : vh.route(view);
         if (route == null) {
+            table.noRouteHint().report();
             localReply(HttpResponseStatus.NOT_FOUND, "", ResponseFlag.NR, null);
             return;
         }

@@ -16,9 +16,10 @@ import java.util.stream.Collectors;
 
 /**
  * Turns route destinations into clusters, one per host, port and subset, shared by every route
- * that names them. A destination that cannot be served yields an undefined cluster (503 NC) and,
- * when the VirtualService is to blame (a subset no DestinationRule defines, a port that must be
- * named), a cross-reference rejection of that VirtualService.
+ * that names them. A destination that cannot be served yields an undefined cluster (503 NC). A
+ * host or subset nothing defines (yet) is a warning, as Istio's webhook accepts it and Envoy
+ * answers 503 NC; a port that must be named, or that the service lacks, is a cross-reference
+ * rejection of the VirtualService.
  */
 final class ClusterFactory {
 
@@ -76,7 +77,9 @@ final class ClusterFactory {
         if (subset != null && subsetSpec == null) {
             String why = rule == null ? "no DestinationRule defines subsets for " + canonical
                     : "\"" + subset + "\" is not defined by " + rule.describe() + " (subsets: " + rule.subsetNames() + ")";
-            problems.add(new Rejection(vs.key(), vs.origin(), field + ".subset", why));
+            // Istio's webhook accepts the VirtualService and Envoy answers 503 NC until a
+            // DestinationRule defines the subset (make-before-break): accepted, with a warning.
+            warnings.add(vs.key() + " (" + vs.origin() + "): " + field + ".subset: " + why + " (requests answer 503 NC)");
             return undefined(canonical, port, subset, "subset not defined: " + why);
         }
         if (service == null) {

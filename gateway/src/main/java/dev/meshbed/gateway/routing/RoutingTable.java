@@ -30,9 +30,15 @@ public final class RoutingTable {
     private final ConfigSnapshot snapshot;
     private final List<Rejection> rejections;
     private final List<String> warnings;
+    private final NoRouteHint noRouteHint;
 
     public RoutingTable(long version, Instant builtAt, List<Listener> listeners, Map<String, Cluster> clusters,
             ConfigSnapshot snapshot, List<Rejection> rejections, List<String> warnings) {
+        this(version, builtAt, listeners, clusters, snapshot, rejections, warnings, NoRouteHint.none());
+    }
+
+    public RoutingTable(long version, Instant builtAt, List<Listener> listeners, Map<String, Cluster> clusters,
+            ConfigSnapshot snapshot, List<Rejection> rejections, List<String> warnings, NoRouteHint noRouteHint) {
         this.version = version;
         this.builtAt = requireNonNull(builtAt, "builtAt");
         this.listeners = listeners.toArray(new Listener[0]);
@@ -40,6 +46,12 @@ public final class RoutingTable {
         this.snapshot = requireNonNull(snapshot, "snapshot");
         this.rejections = List.copyOf(rejections);
         this.warnings = List.copyOf(warnings);
+        this.noRouteHint = requireNonNull(noRouteHint, "noRouteHint");
+    }
+
+    /** What a 404 NR may be owed to (no Gateway, rejected resources); logged by the NR path, rate-limited. */
+    public NoRouteHint noRouteHint() {
+        return noRouteHint;
     }
 
     /** A table that answers every request with 404 NR. */

@@ -109,7 +109,7 @@ public final class TableCompiler {
         }
         clusterHistory.tableBuilt();
         RoutingTable table = new RoutingTable(snapshot.version(), Instant.now(), listeners, clusters.clusters(),
-                snapshot, snapshot.rejections(), warnings);
+                snapshot, snapshot.rejections(), warnings, NoRouteHint.of(snapshot, System::nanoTime));
         return new Result(table, dedupe(problems));
     }
 

@@ -109,6 +109,8 @@ public final class ConfigPipeline implements AutoCloseable {
         }
     }
 
+    private Set<String> loggedIgnored = Set.of();
+
     private void report(RoutingTable table, List<ParsedSource> parsed, long nanos) {
         Set<String> now = new HashSet<>();
         for (Rejection r : table.rejections()) {
@@ -119,11 +121,22 @@ public final class ConfigPipeline implements AutoCloseable {
             }
         }
         loggedRejections = now;
+        // Once per change, not per rebuild: documents of kinds the gateway does not read. A
+        // security policy that is not enforced here is a warning.
+        Set<String> ignoredNow = new HashSet<>();
         for (ParsedSource p : parsed) {
             for (String ignored : p.ignored()) {
-                log.debug("ignored: {}", ignored);
+                ignoredNow.add(ignored);
+                if (!loggedIgnored.contains(ignored)) {
+                    if (ignored.contains("NOT enforced")) {
+                        log.warn("ignored: {}", ignored);
+                    } else {
+                        log.info("ignored: {}", ignored);
+                    }
+                }
             }
         }
+        loggedIgnored = ignoredNow;
         ConfigSnapshot s = table.snapshot();
         log.info("routing table v{} installed in {} ms: {} gateways, {} virtual services, {} destination rules, "
                         + "{} service entries, {} workload entries, {} clusters; {} rejected, {} warnings",

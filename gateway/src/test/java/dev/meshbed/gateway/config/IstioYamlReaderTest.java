@@ -735,8 +735,68 @@ class IstioYamlReaderTest {
         assertThat(parsed.ignored()).containsExactly(
                 "v1/Service default/app (routes.yaml:12): not a networking.istio.io resource",
                 "apps/v1/Deployment shop/web (routes.yaml:19): not a networking.istio.io resource",
-                "networking.istio.io/v1/Sidecar istio-system/default (routes.yaml:25): kind Sidecar is not supported",
-                "security.istio.io/v1/AuthorizationPolicy (routes.yaml:33): not a networking.istio.io resource");
+                "networking.istio.io/v1/Sidecar istio-system/default (routes.yaml:25): kind Sidecar is not read by"
+                        + " this gateway",
+                "security.istio.io/v1/AuthorizationPolicy (routes.yaml:33): kind AuthorizationPolicy is not read by"
+                        + " this gateway: its policy is NOT enforced here");
+    }
+
+    @Test
+    void anIstioKindInAMistypedGroupIsRejectedWithADidYouMean() {
+        String document = """
+                apiVersion: nertowkring.istio.io/v1alpha3  # <--
+                kind: Gateway
+                metadata:
+                  name: gw
+                spec:
+                  servers:
+                  - port: {number: 80, name: http, protocol: HTTP}
+                    hosts: ["*"]
+                """;
+        ParsedSource parsed = reader.read("routes.yaml", surround(document));
+        assertSurroundingAccepted(parsed);
+        assertThat(parsed.ignored()).isEmpty();
+        assertThat(parsed.rejections()).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo(new ResourceKey(IstioKind.GATEWAY, "default", "gw"));
+            assertThat(r.origin()).isEqualTo(new Origin("routes.yaml", markedLine(surround(document))));
+            assertThat(r.field()).isEqualTo("apiVersion");
+            assertThat(r.message()).isEqualTo("nertowkring.istio.io/v1alpha3 is not an API version of Gateway"
+                    + " (did you mean \"networking.istio.io/v1alpha3\"?)");
+        });
+    }
+
+    @Test
+    void anIstioKindInTheCoreGroupIsRejectedToo() {
+        ParsedSource parsed = reader.read("routes.yaml", surround("""
+                apiVersion: v1  # <--
+                kind: VirtualService
+                metadata: {name: vs}
+                spec: {hosts: [a], http: [{route: [{destination: {host: a}}]}]}
+                """));
+        assertThat(parsed.rejections()).singleElement().satisfies(r -> assertThat(r.message())
+                .isEqualTo("v1 is not an API version of VirtualService (did you mean \"networking.istio.io/v1\"?)"));
+    }
+
+    @Test
+    void aGatewayApiGatewayIsIgnoredNotRejected() {
+        ParsedSource parsed = reader.read("routes.yaml", surround("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: gw}
+                spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: route}
+                spec: {}
+                """));
+        assertSurroundingAccepted(parsed);
+        assertThat(parsed.rejections()).isEmpty();
+        assertThat(parsed.ignored()).containsExactly(
+                "gateway.networking.k8s.io/v1/Gateway default/gw (routes.yaml:12): Gateway API kinds are not read by"
+                        + " this gateway (it reads networking.istio.io resources)",
+                "gateway.networking.k8s.io/v1/HTTPRoute default/route (routes.yaml:17): Gateway API kinds are not"
+                        + " read by this gateway (it reads networking.istio.io resources)");
     }
 
     @Test

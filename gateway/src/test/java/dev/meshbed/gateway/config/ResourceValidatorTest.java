@@ -81,6 +81,7 @@ class ResourceValidatorTest {
                         servers:
                         - port:
                             number: 0  # <--
+                            name: http
                             protocol: HTTP
                           hosts: ["*"]
                         """, "spec.servers[0].port.number", "0 (expected: 1..65535)"),
@@ -92,6 +93,7 @@ class ResourceValidatorTest {
                         servers:
                         - port:
                             number: 80
+                            name: http
                             protocol: HTTPX  # <--
                           hosts: ["*"]
                         """, "spec.servers[0].port.protocol",
@@ -100,21 +102,22 @@ class ResourceValidatorTest {
                         servers:
                         - port:  # <--
                             number: 80
+                            name: http
                           hosts: ["*"]
                         """, "spec.servers[0].port.protocol", "required"),
                 rejected("HTTPS without tls", "Gateway", """
                         servers:
-                        - port: {number: 443, protocol: HTTPS}  # <--
+                        - port: {number: 443, name: https, protocol: HTTPS}  # <--
                           hosts: ["*"]
                         """, "spec.servers[0].tls", "required when the protocol is HTTPS"),
                 rejected("no hosts", "Gateway", """
                         servers:
-                        - port: {number: 80, protocol: HTTP}
+                        - port: {number: 80, name: http, protocol: HTTP}
                           hosts: []  # <--
                         """, "spec.servers[0].hosts", "required"),
                 rejected("bad host namespace", "Gateway", """
                         servers:
-                        - port: {number: 80, protocol: HTTP}
+                        - port: {number: 80, name: http, protocol: HTTP}
                           hosts:
                           - "*.example.com"
                           - "bad_ns/example.com"  # <--
@@ -122,14 +125,14 @@ class ResourceValidatorTest {
                         "\"bad_ns/example.com\" has an invalid namespace \"bad_ns\" (expected: *, . or a namespace name)"),
                 rejected("bad host name", "Gateway", """
                         servers:
-                        - port: {number: 80, protocol: HTTP}
+                        - port: {number: 80, name: http, protocol: HTTP}
                           hosts:
                           - "ns/foo_bar.example.com"  # <--
                         """, "spec.servers[0].hosts[0]", "\"ns/foo_bar.example.com\" is not a valid host"
                                 + " (expected: [namespace/]host where host is *, *.example.com or a DNS name)"),
                 rejected("wildcard in the middle", "Gateway", """
                         servers:
-                        - port: {number: 80, protocol: HTTP}
+                        - port: {number: 80, name: http, protocol: HTTP}
                           hosts:
                           - "foo.*.example.com"  # <--
                         """, "spec.servers[0].hosts[0]", "\"foo.*.example.com\" is not a valid host"
@@ -343,7 +346,7 @@ class ResourceValidatorTest {
                               fixedDelay: 1s
                               percentage:
                                 value: 150  # <--
-                        """, "spec.http[0].fault.delay.percentage.value", "150 (expected: 0..100)"),
+                        """, "spec.http[0].fault.delay.percentage.value", "150 (expected: 0 or 0.0001..100)"),
                 rejected("abort percentage", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -352,7 +355,7 @@ class ResourceValidatorTest {
                             abort:
                               httpStatus: 503
                               percentage: {value: -0.5}  # <--
-                        """, "spec.http[0].fault.abort.percentage.value", "-0.5 (expected: 0..100)"),
+                        """, "spec.http[0].fault.abort.percentage.value", "-0.5 (expected: 0 or 0.0001..100)"),
                 rejected("abort status", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -360,7 +363,7 @@ class ResourceValidatorTest {
                           fault:
                             abort:
                               httpStatus: 99  # <--
-                        """, "spec.http[0].fault.abort.httpStatus", "99 (expected: 200..599)"),
+                        """, "spec.http[0].fault.abort.httpStatus", "99 (expected: 200..600)"),
                 rejected("mirror percentage", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -380,7 +383,7 @@ class ResourceValidatorTest {
                         http:
                         - directResponse:
                             status: 700  # <--
-                        """, "spec.http[0].directResponse.status", "700 (expected: 200..599)"),
+                        """, "spec.http[0].directResponse.status", "700 (expected: 200..600)"),
                 rejected("redirect code", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -392,7 +395,7 @@ class ResourceValidatorTest {
                         hosts: [reviews]
                         http:
                         - redirect: {}  # <--
-                        """, "spec.http[0].redirect", "one of uri, authority, scheme, port, derivePort is required"),
+                        """, "spec.http[0].redirect", "one of uri, prefixRewrite, authority, scheme, port, derivePort is required"),
                 rejected("delegate without name", "VirtualService", """
                         hosts: [reviews]
                         http:
@@ -530,11 +533,13 @@ class ResourceValidatorTest {
                         workloadSelector:  # <--
                           labels: {app: api}
                         """, "spec.workloadSelector", "endpoints and workloadSelector are mutually exclusive"),
-                rejected("STATIC without endpoints", "ServiceEntry", """
+                // Istio accepts STATIC without endpoints (workloads may come later); it refuses NONE with them.
+                rejected("NONE with endpoints", "ServiceEntry", """
                         hosts: [api.example.com]
-                        resolution: STATIC  # <--
-                        ports: [{number: 80, name: http}]
-                        """, "spec.resolution", "STATIC requires endpoints or a workloadSelector"),
+                        resolution: NONE
+                        endpoints:  # <--
+                        - address: 10.0.0.1
+                        """, "spec.endpoints", "not allowed with resolution NONE (expected: STATIC or DNS)"),
                 rejected("STATIC with a host name", "ServiceEntry", """
                         hosts: [db.example.com]
                         resolution: STATIC
@@ -589,11 +594,11 @@ class ResourceValidatorTest {
         return Stream.of(
                 accepted("gateway host forms and lowercase protocol", "Gateway", """
                         servers:
-                        - port: {number: 80, protocol: http}
-                          hosts: ["*", "*.example.com", "ns/*", "./foo.example.com", "*/bar.example.com", "short"]
-                        - port: {number: 8443, protocol: grpc-web}
+                        - port: {number: 80, name: http, protocol: http}
+                          hosts: ["*", "*.example.com", "ns/*", "./foo.example.com", "*/bar.example.com", "10.0.0.1"]
+                        - port: {number: 8443, name: grpc-web, protocol: grpc-web}
                           hosts: ["*"]
-                        - port: {number: 443, protocol: HTTPS}
+                        - port: {number: 443, name: https, protocol: HTTPS}
                           tls: {mode: SIMPLE, credentialName: cert}
                           hosts: ["*"]
                         """),
@@ -603,7 +608,7 @@ class ResourceValidatorTest {
                           route: [{destination: {host: reviews}}]
                         """),
                 accepted("VirtualService host forms", "VirtualService", """
-                        hosts: ["*", "*.example.com", reviews, reviews.bookinfo.svc.cluster.local, 10.0.0.1, "2001:db8::1"]
+                        hosts: ["*.example.com", "*x", reviews, reviews.bookinfo.svc.cluster.local, 10.0.0.1, "2001:db8::1"]
                         gateways: [mesh, ingress, istio-system/ingress, ingress.istio-system.svc.cluster.local]
                         http:
                         - route: [{destination: {host: reviews}}]
@@ -628,7 +633,7 @@ class ResourceValidatorTest {
                               user-agent: {regex: ".*[[:alpha:]]+Mobile.*"}
                           route: [{destination: {host: reviews}}]
                           timeout: 1h30m
-                          retries: {attempts: 0, perTryTimeout: 1.5s}
+                          retries: {attempts: 1, perTryTimeout: 1.5s}
                           fault: {delay: {fixedDelay: 7s, percentage: {value: 100}}}
                         """),
                 accepted("DestinationRule with policies everywhere", "DestinationRule", """

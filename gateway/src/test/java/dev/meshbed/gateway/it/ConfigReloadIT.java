@@ -146,16 +146,17 @@ class ConfigReloadIT {
             assertThat(b.path("text").asText()).as("the whole message: %s", b).contains("keeps serving");
             assertStillServing80To20(bed, "after (b), weight: abc");
 
-            // (c) a subset that no DestinationRule defines
-            String v3 = LocalTestbed.resource("vs-undefined-subset.yaml");
-            JsonNode c = awaitRejection(bed, v3, "subset v3");
+            // (c) a port the service does not have (a cross-reference; an undefined subset is
+            // accepted as Istio accepts it, and answers 503 NC)
+            String port = LocalTestbed.resource("vs-missing-port.yaml");
+            JsonNode c = awaitRejection(bed, port, "port 9999");
             assertThat(c.path("resource").asText()).as("which resource: %s", c).isEqualTo("VirtualService default/app");
             assertThat(c.path("origin").asText()).as("where: %s", c).startsWith(VS_FILE + ":");
             assertThat(c.path("field").asText()).as("which field: %s", c)
-                    .isEqualTo("spec.http[0].route[1].destination.subset");
-            assertThat(c.path("message").asText()).as("what: %s", c).contains("v3");
+                    .isEqualTo("spec.http[0].route[1].destination.port.number");
+            assertThat(c.path("message").asText()).as("what: %s", c).contains("9999");
             assertThat(c.path("text").asText()).as("the whole message: %s", c).contains("keeps serving");
-            assertStillServing80To20(bed, "after (c), subset v3");
+            assertStillServing80To20(bed, "after (c), port 9999");
 
             // the fix applies
             bed.writeConfig(VS_FILE, LocalTestbed.weights(0, 100));

@@ -162,8 +162,8 @@ class KubernetesChangesIT {
 
     /**
      * Three bad edits of the VirtualService, written through the generic API as kubectl would store
-     * them: {@code weight: abc} (wrong type), {@code wieght} (unknown field) and subset {@code v3}
-     * (no DestinationRule defines it). Each is rejected with a Warning Event {@code Rejected} whose
+     * them: {@code weight: abc} (wrong type), {@code wieght} (unknown field) and port {@code 9999}
+     * (the service has no such port; a subset no DestinationRule defines is accepted, as Istio does). Each is rejected with a Warning Event {@code Rejected} whose
      * involvedObject is the VirtualService (name, namespace, uid, this resourceVersion) and whose
      * message names the field; /config_dump lists it under {@code rejected}; 80/20 keeps serving.
      * The fix then applies and the rejection goes away.
@@ -177,7 +177,7 @@ class KubernetesChangesIT {
 
             assertRejected(c, uid, "vs-weight-abc.yaml", "spec.http[0].route[0].weight", "abc");
             assertRejected(c, uid, "vs-unknown-field.yaml", "spec.http[0].route[0].wieght", "wieght");
-            assertRejected(c, uid, "vs-undefined-subset.yaml", "spec.http[0].route[1].destination.subset", "v3");
+            assertRejected(c, uid, "vs-missing-port.yaml", "spec.http[0].route[1].destination.port.number", "9999");
 
             c.cluster.apply(Canary.weights(0, 100));
             JsonNode fixed = g.awaitDump("the fixed VirtualService (0/100)",

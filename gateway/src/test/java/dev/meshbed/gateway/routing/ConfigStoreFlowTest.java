@@ -75,6 +75,11 @@ class ConfigStoreFlowTest {
         return virtualService("vs", "app.example.com", routeTo("app", subset));
     }
 
+    /** A cross-reference problem: port 9999 is not a port of the app's ServiceEntry. */
+    private static String vsToMissingPort() {
+        return virtualService("vs", "app.example.com", routeTo("app", "v1") + "      port: {number: 9999}\n");
+    }
+
     private static Optional<IstioResource<VirtualService>> vsIn(RoutingTable t) {
         return t.snapshot().virtualServices().stream().filter(v -> v.key().equals(VS_KEY)).findFirst();
     }
@@ -91,22 +96,22 @@ class ConfigStoreFlowTest {
     // ---------------------------------------------------------------- cross-reference problems
 
     @Test
-    void undefinedSubsetWithAPreviousVersionKeepsThePreviousVersion() {
+    void missingPortWithAPreviousVersionKeepsThePreviousVersion() {
         files.put("base.yaml", base());
         files.put("vs.yaml", vsToSubset("v1"));
         RoutingTable first = rebuild();
         assertThat(subsetServed(first)).isEqualTo("v1");
         assertThat(first.rejections()).isEmpty();
 
-        files.put("vs.yaml", vsToSubset("v3")); // no DestinationRule defines v3
+        files.put("vs.yaml", vsToMissingPort());
         RoutingTable second = rebuild();
         assertThat(lastProblems).extracting(Rejection::field)
-                .containsExactly("spec.http[0].route[0].destination.subset");
+                .containsExactly("spec.http[0].route[0].destination.port.number");
         assertThat(subsetServed(second)).as("the previous version serves").isEqualTo("v1");
         assertThat(onlyCluster(route(second, get("app.example.com", "/"))).defined()).isTrue();
         assertThat(rejectionsOf(second, VS_KEY)).singleElement().satisfies(r -> {
-            assertThat(r.field()).isEqualTo("spec.http[0].route[0].destination.subset");
-            assertThat(r.message()).contains("\"v3\" is not defined").endsWith(KEEPS);
+            assertThat(r.field()).isEqualTo("spec.http[0].route[0].destination.port.number");
+            assertThat(r.message()).contains("port 9999 is not a port of").endsWith(KEEPS);
             assertThat(r.origin().source()).isEqualTo("vs.yaml");
         });
 
@@ -124,9 +129,22 @@ class ConfigStoreFlowTest {
     }
 
     @Test
-    void undefinedSubsetWithoutAPreviousVersionLeavesTheVirtualServiceOut() {
+    void undefinedSubsetIsAcceptedAndAnswers503NcWithAWarning() {
         files.put("base.yaml", base());
-        files.put("vs.yaml", vsToSubset("v3") + "---\n"
+        files.put("vs.yaml", vsToSubset("v3")); // no DestinationRule defines v3 (Istio's webhook accepts it)
+        RoutingTable t = rebuild();
+        assertThat(lastProblems).isEmpty();
+        assertThat(vsIn(t)).isPresent();
+        Cluster c = onlyCluster(route(t, get("app.example.com", "/")));
+        assertThat(c.defined()).as("503 NC, as Envoy would answer").isFalse();
+        assertThat(t.warnings()).anySatisfy(w -> assertThat(w).contains("destination.subset: \"v3\" is not defined")
+                .endsWith("(requests answer 503 NC)"));
+    }
+
+    @Test
+    void missingPortWithoutAPreviousVersionLeavesTheVirtualServiceOut() {
+        files.put("base.yaml", base());
+        files.put("vs.yaml", vsToMissingPort() + "---\n"
                 + virtualService("other", "other.example.com", routeTo("app", "v2")));
         RoutingTable t = rebuild();
         assertThat(lastProblems).hasSize(1);
@@ -135,10 +153,10 @@ class ConfigStoreFlowTest {
         assertThat(routeName(t, get("other.example.com", "/"))).as("the others still apply")
                 .isEqualTo("default/other/0");
         assertThat(rejectionsOf(t, VS_KEY)).singleElement().satisfies(r -> {
-            assertThat(r.field()).isEqualTo("spec.http[0].route[0].destination.subset");
+            assertThat(r.field()).isEqualTo("spec.http[0].route[0].destination.port.number");
             assertThat(r.message()).doesNotContain(KEEPS);
         });
-        assertThat(t.clusters()).doesNotContainKey("outbound|80|v3|" + APP);
+        assertThat(t.clusters()).doesNotContainKey("outbound|9999|v1|" + APP);
     }
 
     @Test
@@ -157,7 +175,8 @@ class ConfigStoreFlowTest {
                           labels: {version: v1}
                         """)));
         RoutingTable t = rebuild();
-        assertThat(lastProblems).hasSize(1);
+        assertThat(lastProblems).as("a warning, not a problem").isEmpty();
+        assertThat(t.warnings()).anySatisfy(w -> assertThat(w).contains("\"v2\" is not defined"));
         assertThat(vsIn(t)).isPresent();
         Cluster c = onlyCluster(route(t, get("app.example.com", "/")));
         assertThat(c.defined()).as("503 NC, as Envoy would answer").isFalse();
