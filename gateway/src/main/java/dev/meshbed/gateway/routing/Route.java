@@ -15,6 +15,7 @@ public final class Route {
     private final RouteAction action;
     private final long timeoutMillis;
     private final RetryPolicy retryPolicy;
+    private final List<Mirror> mirrors;
 
     /** A route without retries (tests, direct responses). */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
@@ -29,6 +30,12 @@ public final class Route {
      */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis,
             RetryPolicy retryPolicy) {
+        this(name, matchers, action, timeoutMillis, retryPolicy, List.of());
+    }
+
+    /** @param mirrors where copies of the requests go ({@code mirror}, {@code mirrors}) */
+    public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis,
+            RetryPolicy retryPolicy, List<Mirror> mirrors) {
         this.name = requireNonNull(name, "name");
         this.matchers = matchers.toArray(new RequestMatcher[0]);
         this.action = requireNonNull(action, "action");
@@ -37,6 +44,7 @@ public final class Route {
         }
         this.timeoutMillis = timeoutMillis;
         this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy");
+        this.mirrors = List.copyOf(mirrors);
     }
 
     public boolean matches(RequestView request) {
@@ -69,6 +77,10 @@ public final class Route {
 
     public RetryPolicy retryPolicy() {
         return retryPolicy;
+    }
+
+    public List<Mirror> mirrors() {
+        return mirrors;
     }
 
     @Override

@@ -81,7 +81,9 @@ final class RouteCompiler {
             long timeout = r.getTimeout() == null ? 0 : Durations.parse(r.getTimeout()).toMillis();
             RetryPolicy retry = RetryPolicyCompiler.compile(r.getRetries(), consistentHash(action),
                     warn ? w -> warnings.add(vs.key() + ": " + field + ".retries: " + w) : w -> { });
-            routes.add(new Route(name, matchers, action, timeout, retry));
+            List<Mirror> mirrors = action instanceof RouteAction.Forward
+                    ? MirrorCompiler.compile(vs, field, r, clusters, problems) : List.of();
+            routes.add(new Route(name, matchers, action, timeout, retry, mirrors));
         }
         return routes;
     }
@@ -185,9 +187,6 @@ final class RouteCompiler {
         }
         if (r.getHeaders() != null) {
             ignored.add("headers");
-        }
-        if (r.getMirror() != null || !r.getMirrors().isEmpty()) {
-            ignored.add("mirror");
         }
         if (r.getCorsPolicy() != null) {
             ignored.add("corsPolicy");
