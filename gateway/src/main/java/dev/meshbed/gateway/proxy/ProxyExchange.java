@@ -810,10 +810,6 @@ final class ProxyExchange implements LoadBalancer.Context {
 
     // ---- for the access log and tests ----------------------------------------------------------
 
-    State state() {
-        return state;
-    }
-
     long startEpochMillis() {
         return startEpochMillis;
     }
@@ -844,10 +840,6 @@ final class ProxyExchange implements LoadBalancer.Context {
         return retryLimitExceeded && flag != ResponseFlag.DC ? ResponseFlag.withRetryLimitExceeded(flag) : flag.code();
     }
 
-    /** Tries made: 1 without retries ({@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%}). */
-    int attemptCount() {
-        return attempts;
-    }
 
     long requestBytes() {
         return requestBytes;

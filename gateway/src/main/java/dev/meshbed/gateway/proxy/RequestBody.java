@@ -52,10 +52,6 @@ final class RequestBody {
         return replayable;
     }
 
-    long heldBytes() {
-        return heldBytes;
-    }
-
     /** The held body as one buffer of its own (a mirror's); the body must be {@linkplain #replayable() replayable}. */
     ByteBuf heldCopy() {
         if (!replayable) {

@@ -89,10 +89,6 @@ final class UpstreamRequest implements UpstreamConnector.Callback, UpstreamHandl
         return reused;
     }
 
-    boolean headersReceived() {
-        return headersReceived;
-    }
-
     // ---- connection ---------------------------------------------------------------------------
 
     @Override
