@@ -8,6 +8,7 @@ import dev.meshbed.gateway.config.IstioResource;
 import dev.meshbed.gateway.config.Rejection;
 import dev.meshbed.gateway.routing.Cluster;
 import dev.meshbed.gateway.routing.Endpoint;
+import dev.meshbed.gateway.routing.Mirror;
 import dev.meshbed.gateway.routing.RequestMatcher;
 import dev.meshbed.gateway.routing.RetryPolicy;
 import dev.meshbed.gateway.routing.Route;
@@ -110,6 +111,12 @@ final class ConfigDump {
         ObjectNode action = rn.putObject("action");
         if (r.action() instanceof RouteAction.Forward f) {
             rn.set("retry_policy", retryPolicy(r.retryPolicy()));
+            if (!r.mirrors().isEmpty()) {
+                ArrayNode mirrors = rn.putArray("request_mirror_policies");
+                for (Mirror m : r.mirrors()) {
+                    mirrors.addObject().put("cluster", m.cluster().name()).put("percent", m.percent());
+                }
+            }
             ArrayNode wc = action.putArray("weighted_clusters");
             for (WeightedClusters.Entry e : f.clusters().entries()) {
                 ObjectNode en = wc.addObject();

@@ -113,7 +113,7 @@ public final class GatewayMetrics implements ProxyMetrics, ClusterStats.Factory 
         edgeEvents = Counter.builder().name("meshbed_edge_events")
                 .help("Timeouts and refusals at the edge, by Envoy's stat name (downstream_rq_header_timeout, "
                         + "downstream_cx_idle_timeout, downstream_rq_idle_timeout, downstream_cx_overflow, "
-                        + "downstream_cx_accept_error)")
+                        + "downstream_cx_accept_error; shadow_rq_dropped, shadow_rq_body_too_large for mirrors)")
                 .labelNames("event").withoutExemplars().register(registry);
         configReloads = Counter.builder().name("meshbed_config_reloads")
                 .help("Routing tables installed").withoutExemplars().register(registry);

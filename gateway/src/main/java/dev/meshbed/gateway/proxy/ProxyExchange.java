@@ -3,7 +3,7 @@ package dev.meshbed.gateway.proxy;
 import dev.meshbed.gateway.routing.Cluster;
 import dev.meshbed.gateway.routing.Endpoint;
 import dev.meshbed.gateway.routing.LoadBalancer;
-import dev.meshbed.gateway.routing.OutlierDetector;
+import dev.meshbed.gateway.routing.Mirror;
 import dev.meshbed.gateway.routing.RandomSource;
 import dev.meshbed.gateway.routing.RequestView;
 import dev.meshbed.gateway.routing.Route;
@@ -14,7 +14,9 @@ import dev.meshbed.gateway.routing.WeightedClusters;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -117,7 +119,7 @@ final class ProxyExchange implements LoadBalancer.Context {
     private Endpoint endpoint;
     private ScheduledFuture<?> backoffTimer;
     private boolean retryLimitExceeded;
-    private boolean pickingForRetry;
+    private boolean pickingWithoutCookies;
 
     private boolean requestComplete;
     private RequestBody body = new RequestBody(0);
@@ -238,7 +240,7 @@ final class ProxyExchange implements LoadBalancer.Context {
             filters.onForward(request, view, picked, weightedClusters.weighted()); // once per request, not per try
         }
         retry = new RetryState(route.retryPolicy(), proxy.random());
-        if (retry.policy().enabled() && requestHasBody) {
+        if ((retry.policy().enabled() || !route.mirrors().isEmpty()) && requestHasBody) {
             body = body.withLimit(RETRY_BUFFER_BYTES); // keeps what arrived during a fault delay
         }
         moveTo(State.FORWARDING);
@@ -280,14 +282,64 @@ final class ProxyExchange implements LoadBalancer.Context {
         if (requestHasBody) {
             body.rewind();
         }
-        pickingForRetry = true;
+        pickingWithoutCookies = true;
         Endpoint next = retry.pickForRetry(() -> cluster.pick(view, this));
-        pickingForRetry = false;
+        pickingWithoutCookies = false;
         if (next == null) {
             localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream", ResponseFlag.UH, null);
             return;
         }
         startAttempt(next, false, ++attempts);
+    }
+
+    /**
+     * Sends the route's mirrors a copy of the complete request (Host {@code <authority>-shadow}),
+     * fire and forget. A body is copied from the retry buffer; one that outgrew it is not mirrored
+     * ({@code shadow_rq_body_too_large}).
+     */
+    private void mirror() {
+        if (route == null || route.mirrors().isEmpty() || retry == null) {
+            return;
+        }
+        if (requestHasBody && !body.replayable()) {
+            proxy.metrics().edgeEvent("shadow_rq_body_too_large");
+            return;
+        }
+        long timeoutMillis = route.timeoutMillis() > 0 ? route.timeoutMillis() : ShadowRequest.DEFAULT_TIMEOUT_MILLIS;
+        for (Mirror m : route.mirrors()) {
+            if (!m.sample(proxy.random()) || !m.cluster().defined()) {
+                continue;
+            }
+            pickingWithoutCookies = true;
+            Endpoint target = m.cluster().pick(view, this);
+            pickingWithoutCookies = false;
+            if (target == null) {
+                continue;
+            }
+            HttpHeaders headers = request.headers().copy();
+            headers.remove(X_ENVOY_ATTEMPT_COUNT);
+            String host = headers.get(HttpHeaderNames.HOST);
+            if (host != null) {
+                headers.set(HttpHeaderNames.HOST, shadowHost(host));
+            }
+            io.netty.buffer.ByteBuf content = requestHasBody ? body.heldCopy() : io.netty.buffer.Unpooled.EMPTY_BUFFER;
+            if (requestHasBody) {
+                headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            }
+            ShadowRequest.send(proxy, ctx.channel().eventLoop(), m.cluster(), target,
+                    new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), content, headers,
+                            EmptyHttpHeaders.INSTANCE), timeoutMillis);
+        }
+    }
+
+    /** Envoy's shadow authority: {@code -shadow} after the host, before any port. */
+    static String shadowHost(String host) {
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(']', colon) < 0 && host.chars().skip(colon + 1).allMatch(Character::isDigit)) {
+            return host.substring(0, colon) + "-shadow" + host.substring(colon);
+        }
+        return host + "-shadow";
     }
 
     /** A retriable outcome with no retry left: it stands, flagged URX. */
@@ -336,6 +388,7 @@ final class ProxyExchange implements LoadBalancer.Context {
             if (attempt != null) {
                 attempt.startPerTryTimer(retry.policy().perTryTimeoutMillis());
             }
+            mirror();
         }
     }
 
@@ -780,8 +833,8 @@ final class ProxyExchange implements LoadBalancer.Context {
 
     @Override
     public void addResponseCookie(String setCookieValue) {
-        if (pickingForRetry) {
-            return; // the first pick's cookie stands
+        if (pickingWithoutCookies) {
+            return; // a retry's or a mirror's pick: the first pick's cookie stands
         }
         if (cookies == null) {
             cookies = new ArrayList<>(1);
@@ -790,10 +843,6 @@ final class ProxyExchange implements LoadBalancer.Context {
     }
 
     // ---- for the access log and tests ----------------------------------------------------------
-
-    State state() {
-        return state;
-    }
 
     long startEpochMillis() {
         return startEpochMillis;
@@ -825,10 +874,6 @@ final class ProxyExchange implements LoadBalancer.Context {
         return retryLimitExceeded && flag != ResponseFlag.DC ? ResponseFlag.withRetryLimitExceeded(flag) : flag.code();
     }
 
-    /** Tries made: 1 without retries ({@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%}). */
-    int attemptCount() {
-        return attempts;
-    }
 
     long requestBytes() {
         return requestBytes;

@@ -17,7 +17,8 @@ public interface ProxyMetrics {
     /**
      * An edge event counted by name, as Envoy's stats name them: {@code downstream_rq_header_timeout},
      * {@code downstream_cx_idle_timeout}, {@code downstream_rq_idle_timeout}, {@code downstream_cx_overflow},
-     * {@code downstream_cx_accept_error}.
+     * {@code downstream_cx_accept_error}; for mirrors {@code shadow_rq_dropped} (over the in-flight bound) and
+     * {@code shadow_rq_body_too_large} (a body the retry buffer could not hold).
      */
     default void edgeEvent(String name) {
     }

@@ -1,5 +1,7 @@
 package dev.meshbed.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -50,8 +52,20 @@ final class RequestBody {
         return replayable;
     }
 
-    long heldBytes() {
-        return heldBytes;
+    /** The held body as one buffer of its own (a mirror's); the body must be {@linkplain #replayable() replayable}. */
+    ByteBuf heldCopy() {
+        if (!replayable) {
+            throw new IllegalStateException("body no longer held (over " + limitBytes + " bytes)");
+        }
+        if (chunks.isEmpty()) {
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBuf[] parts = new ByteBuf[chunks.size()];
+        int i = 0;
+        for (HttpContent c : chunks) {
+            parts[i++] = c.content().retainedDuplicate();
+        }
+        return Unpooled.wrappedBuffer(parts);
     }
 
     /** The next attempt is given every held chunk again. */

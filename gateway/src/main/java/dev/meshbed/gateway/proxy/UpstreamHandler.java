@@ -7,11 +7,22 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
 /**
- * Last handler of an upstream connection: passes what the connection does to the attempt
- * ({@link UpstreamRequest}) that is using it. An idle pooled connection has none; anything it reads is unexpected, so
+ * Last handler of an upstream connection: passes what the connection does to the
+ * {@link Listener} that is using it. An idle pooled connection has none; anything it reads is unexpected, so
  * the connection is closed, and its closing takes it out of the pool.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+
+    /** What uses the connection for one request: a try ({@link UpstreamRequest}) or a mirror ({@link ShadowRequest}). */
+    interface Listener {
+        void onMessage(Object msg);
+
+        void onReadComplete();
+
+        void onWritabilityChanged();
+
+        void onClosed(Channel channel);
+    }
 
     /** Told when a connection closes: an idle one leaves the pool, every one leaves the circuit breaker's count. */
     interface IdleListener {
@@ -24,7 +35,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final IdleListener pool;
     private final ProxyMetrics metrics;
-    private UpstreamRequest attempt;
+    private Listener attempt;
     private long idleSinceNanos;
     private InetSocketAddress poolKey;
     private Object slot;
@@ -36,7 +47,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.metrics = metrics;
     }
 
-    void attach(UpstreamRequest a) {
+    void attach(Listener a) {
         attempt = a;
     }
 
@@ -93,7 +104,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        UpstreamRequest e = attempt;
+        Listener e = attempt;
         if (e != null) {
             e.onMessage(msg);
         } else {
@@ -104,7 +115,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        UpstreamRequest e = attempt;
+        Listener e = attempt;
         if (e != null) {
             e.onReadComplete();
         }
@@ -112,7 +123,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        UpstreamRequest e = attempt;
+        Listener e = attempt;
         if (e != null) {
             e.onWritabilityChanged();
         }
@@ -122,7 +133,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.upstreamConnectionClosed();
-        UpstreamRequest e = attempt;
+        Listener e = attempt;
         attempt = null;
         if (e != null) {
             e.onClosed(ctx.channel());

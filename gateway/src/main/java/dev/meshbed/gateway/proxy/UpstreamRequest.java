@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * before the response head (with a {@link Failure}). Owns its per-try timer. Lives on the
  * downstream connection's event loop.
  */
-final class UpstreamRequest implements UpstreamConnector.Callback {
+final class UpstreamRequest implements UpstreamConnector.Callback, UpstreamHandler.Listener {
 
     /** Why an attempt ended before a response head arrived. */
     enum Failure {
@@ -102,10 +102,6 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
         return reused;
     }
 
-    boolean headersReceived() {
-        return headersReceived;
-    }
-
     // ---- connection ---------------------------------------------------------------------------
 
     @Override
@@ -143,7 +139,8 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
     }
 
     /** The connection closed while this attempt was using it. */
-    void onClosed(Channel ch) {
+    @Override
+    public void onClosed(Channel ch) {
         if (ended || ch != channel) {
             return;
         }
@@ -225,7 +222,8 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
         return false;
     }
 
-    void onWritabilityChanged() {
+    @Override
+    public void onWritabilityChanged() {
         if (waitingWritable && channel != null && channel.isWritable()) {
             waitingWritable = false;
             exchange.onAttemptWritable();
@@ -263,7 +261,8 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
 
     // ---- response -----------------------------------------------------------------------------
 
-    void onMessage(Object msg) {
+    @Override
+    public void onMessage(Object msg) {
         if (ended) {
             ReferenceCountUtil.release(msg);
             return;
@@ -314,7 +313,8 @@ final class UpstreamRequest implements UpstreamConnector.Callback {
         keepAlive = false;
     }
 
-    void onReadComplete() {
+    @Override
+    public void onReadComplete() {
         if (!ended && channel != null) {
             exchange.onAttemptReadComplete(this);
         }

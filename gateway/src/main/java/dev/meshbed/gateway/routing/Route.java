@@ -16,10 +16,11 @@ public final class Route {
     private final long timeoutMillis;
     private final RetryPolicy retryPolicy;
     private final RouteFilters filters;
+    private final List<Mirror> mirrors;
 
     /** A route without retries or filters (tests, direct responses). */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis) {
-        this(name, matchers, action, timeoutMillis, RetryPolicy.DISABLED, RouteFilters.NONE);
+        this(name, matchers, action, timeoutMillis, RetryPolicy.DISABLED, RouteFilters.NONE, List.of());
     }
 
     /**
@@ -28,9 +29,10 @@ public final class Route {
      * @param timeoutMillis the route timeout, 0 when disabled (Istio's default); it bounds all tries together
      * @param retryPolicy the compiled {@code retries}, {@link RetryPolicy#DISABLED} for none
      * @param filters CORS, fault injection, header operations and rewrites, {@link RouteFilters#NONE} for none
+     * @param mirrors where copies of the requests go ({@code mirror}, {@code mirrors})
      */
     public Route(String name, List<RequestMatcher> matchers, RouteAction action, long timeoutMillis,
-            RetryPolicy retryPolicy, RouteFilters filters) {
+            RetryPolicy retryPolicy, RouteFilters filters, List<Mirror> mirrors) {
         this.filters = requireNonNull(filters, "filters");
         this.name = requireNonNull(name, "name");
         this.matchers = matchers.toArray(new RequestMatcher[0]);
@@ -40,6 +42,7 @@ public final class Route {
         }
         this.timeoutMillis = timeoutMillis;
         this.retryPolicy = requireNonNull(retryPolicy, "retryPolicy");
+        this.mirrors = List.copyOf(mirrors);
     }
 
     public boolean matches(RequestView request) {
@@ -77,6 +80,10 @@ public final class Route {
     /** CORS, fault injection, header operations and rewrites; {@link RouteFilters#NONE} when none. */
     public RouteFilters filters() {
         return filters;
+    }
+
+    public List<Mirror> mirrors() {
+        return mirrors;
     }
 
     @Override

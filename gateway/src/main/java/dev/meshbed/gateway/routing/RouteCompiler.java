@@ -58,9 +58,6 @@ final class RouteCompiler {
             HTTPRoute r = http.get(i);
             String field = "spec.http[" + i + "]";
             String name = vs.namespace() + "/" + vs.name() + "/" + (r.getName() != null ? r.getName() : String.valueOf(i));
-            if (warn) {
-                warnUnsupported(vs, field, r);
-            }
             List<RequestMatcher> matchers = new ArrayList<>();
             boolean hadMatch = !r.getMatch().isEmpty();
             for (HTTPMatchRequest m : r.getMatch()) {
@@ -84,7 +81,10 @@ final class RouteCompiler {
             RetryPolicy retry = RetryPolicyCompiler.compile(r.getRetries(), consistentHash(action),
                     warn ? w -> warnings.add(vs.key() + ": " + field + ".retries: " + w) : w -> { });
             action = RouteFiltersCompiler.withPrefixRewrite(action, r.getRedirect(), matchers);
-            routes.add(new Route(name, matchers, action, timeout, retry, filters.compile(vs, field, r, matchers, warn)));
+            List<Mirror> mirrors = action instanceof RouteAction.Forward
+                    ? MirrorCompiler.compile(vs, field, r, clusters, problems) : List.of();
+            routes.add(new Route(name, matchers, action, timeout, retry, filters.compile(vs, field, r, matchers, warn),
+                    mirrors));
         }
         return routes;
     }
@@ -179,14 +179,4 @@ final class RouteCompiler {
         throw new IllegalArgumentException("match: " + match + " (expected: exact, prefix or regex)");
     }
 
-    private void warnUnsupported(IstioResource<VirtualService> vs, String field, HTTPRoute r) {
-        List<String> ignored = new ArrayList<>();
-        if (r.getMirror() != null || !r.getMirrors().isEmpty()) {
-            ignored.add("mirror");
-        }
-        if (!ignored.isEmpty()) {
-            warnings.add(vs.key() + ": " + field + ": " + String.join(", ", ignored)
-                    + " not supported by meshbed yet; ignored");
-        }
-    }
 }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checking, as in the issue), so every later pick of it meets a refused connection. With
  * {@code retries: {attempts: 0}} those are answered 503 UF; with Istio's default policy (retry
  * connect failures twice, on other hosts) the client sees none of them, and loses only requests
- * that were in flight on the killed instance (resets are not in Istio's default {@code retryOn});
+ * caught by the kill itself, reset in flight (resets are not in Istio's default {@code retryOn});
  * with {@code reset} in {@code retryOn} it loses nothing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -140,10 +140,12 @@ class InstanceOutageIT {
         }
         // a quarter of the picks (half of v2's half) meet the dead instance for the whole outage
         assertThat(without.failures()).as("503s without retries").isGreaterThan(without.total() / 20);
-        // Istio's default retries connect failures, not resets: what was in flight on the killed
-        // instance's connections (at most one request per client) is lost, nothing after it
-        assertThat(standard.failures()).as("failures with Istio's default retry policy").isLessThanOrEqualTo(THREADS);
-        assertThat(standard.failureFlags().keySet()).as("only resets of requests in flight, no connect failure")
+        // Istio's default retries connect failures, not resets: requests caught by the kill (in flight
+        // on its connections, or accepted by the kernel while the process died, then reset) are lost;
+        // no connect failure reaches a client (that would be UF,URX), nothing later is lost
+        assertThat(standard.failures()).as("failures with Istio's default retry policy")
+                .isLessThanOrEqualTo(2L * THREADS);
+        assertThat(standard.failureFlags().keySet()).as("only resets at the kill, no connect failure")
                 .allMatch(k -> k.startsWith("503 UF "));
         assertThat(withReset.failures()).as("failures when resets are retried too").isZero();
     }

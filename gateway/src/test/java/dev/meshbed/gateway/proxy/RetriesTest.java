@@ -70,7 +70,7 @@ class RetriesTest {
     static final String BAD_GATEWAY = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\n\r\nbad";
 
     /** Records what the client was answered, with which flag. */
-    static final class Answers implements ProxyMetrics {
+    static class Answers implements ProxyMetrics {
         final List<String> answers = new ArrayList<>();
 
         @Override
