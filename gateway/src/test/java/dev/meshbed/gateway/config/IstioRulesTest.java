@@ -191,6 +191,14 @@ class IstioRulesTest {
                         http: [{route: [{destination: {host: reviews}}]}]
                         """, "spec.hosts[0]", "\"*\" is only allowed when the VirtualService is bound to a gateway"
                                 + " (expected: gateways naming a Gateway)"),
+                // isGateway: with "mesh" among the gateways, the mesh's rules apply
+                rejected("* bound to the mesh and a gateway", "VirtualService", """
+                        hosts:
+                        - "*"  # <--
+                        gateways: [mesh, ingress]
+                        http: [{route: [{destination: {host: reviews}}]}]
+                        """, "spec.hosts[0]", "\"*\" is only allowed when the VirtualService is bound to a gateway"
+                                + " (expected: gateways naming a Gateway)"),
                 // ValidateVirtualService: "duplicate hosts in virtual service"
                 rejected("overlapping hosts", "VirtualService", """
                         hosts:
@@ -681,6 +689,14 @@ class IstioRulesTest {
                         http:
                         - match: [{uri: {prefix: /v1}}]
                           redirect: {prefixRewrite: /v2}
+                        """),
+                accepted("Istio's generated SNI host on a gateway (AUTO_PASSTHROUGH)", "VirtualService", """
+                        hosts: [outbound_.9080_._.reviews.default.svc.cluster.local]
+                        gateways: [istio-system/cross-network]
+                        tls:
+                        - match:
+                          - sniHosts: [outbound_.9080_._.reviews.default.svc.cluster.local]
+                          route: [{destination: {host: reviews.default.svc.cluster.local}}]
                         """),
                 accepted("fields newer than the model", "DestinationRule", """
                         host: ratings
