@@ -47,9 +47,14 @@ final class VirtualServiceValidator {
 
     static void validate(VirtualService spec, Problems problems) {
         boolean delegate = spec.getHosts() == null || spec.getHosts().isEmpty();
-        boolean boundToGateway = spec.getGateways() != null
-                && spec.getGateways().stream().anyMatch(g -> g != null && !g.equals("mesh"));
+        // Istio: a VirtualService applies to gateways only when its gateways are listed and "mesh"
+        // is not one of them; with "mesh" among them the mesh's rules (no "*" host) apply.
+        boolean meshListed = spec.getGateways() != null && spec.getGateways().contains("mesh");
+        boolean boundToGateway = spec.getGateways() != null && !spec.getGateways().isEmpty() && !meshListed;
         boolean appliesToMesh = !boundToGateway;
+        boolean sniRoutes = spec.getTls() != null && spec.getTls().stream().anyMatch(t -> t != null
+                && t.getMatch() != null && t.getMatch().stream().anyMatch(m -> m != null && m.getSniHosts() != null
+                        && !m.getSniHosts().isEmpty()));
         boolean hostsValid = true;
         List<String> hosts = spec.getHosts() == null ? List.of() : spec.getHosts();
         for (int i = 0; i < hosts.size(); i++) {
@@ -58,7 +63,8 @@ final class VirtualServiceValidator {
             if (host == null) {
                 problems.add(path, "required");
                 hostsValid = false;
-            } else if (!HostSyntax.isIstioHost(host) && !HostSyntax.isIpAddress(host)) {
+            } else if (!HostSyntax.isIstioHost(host) && !HostSyntax.isIpAddress(host)
+                    && !(boundToGateway && sniRoutes && isAutoSniHost(host))) {
                 problems.add(path, "\"" + host + "\" is not a valid host"
                         + " (expected: *, *.example.com, a DNS name or an IP address)");
                 hostsValid = false;
@@ -113,7 +119,7 @@ final class VirtualServiceValidator {
                 problems.forEach(path + ".match", route.getMatch(), (matchPath, match) -> {
                     if (problems.nonEmpty(matchPath + ".sniHosts", match.getSniHosts())) {
                         problems.forEach(matchPath + ".sniHosts", match.getSniHosts(),
-                                (sniPath, sni) -> sniHost(sniPath, sni, hosts, problems));
+                                (sniPath, sni) -> sniHost(sniPath, sni, hosts, !meshListed, problems));
                     }
                     problems.port(matchPath + ".port", match.getPort());
                     subnets(matchPath + ".destinationSubnets", match.getDestinationSubnets(), problems);
@@ -133,16 +139,34 @@ final class VirtualServiceValidator {
     }
 
     /** An SNI host must be a valid host within one of the VirtualService's hosts (Istio's rule). */
-    private static void sniHost(String path, String sni, List<String> hosts, Problems problems) {
+    private static void sniHost(String path, String sni, List<String> hosts, boolean gatewaySemantics,
+            Problems problems) {
         if (HostSyntax.isIpAddress(sni)) {
             return; // Istio only warns: most clients send no SNI for an IP address
         }
-        if (!HostSyntax.isIstioHost(sni)) {
+        if (!HostSyntax.isIstioHost(sni) && !(gatewaySemantics && isAutoSniHost(sni))) {
             problems.add(path, "\"" + sni + "\" is not a valid SNI host (expected: a DNS name or *.example.com)");
         } else if (hosts.stream().noneMatch(h -> h != null && Hostnames.within(sni, h))) {
             problems.add(path, "\"" + sni + "\" is not within any of the hosts " + hosts
                     + " (expected: one of them or a name they cover)");
         }
+    }
+
+    /**
+     * The SNI Istio generates for mesh traffic through a gateway, {@code outbound_.<port>_._.<host>}
+     * (AUTO_PASSTHROUGH): a VirtualService bound to a gateway may match on it.
+     */
+    static boolean isAutoSniHost(String host) {
+        if (host.length() > 255 || !host.startsWith("outbound_")) {
+            return false;
+        }
+        String[] parts = host.split("_", -1);
+        if (parts.length < 4 || !parts[0].equals("outbound")) {
+            return false;
+        }
+        String port = parts[1].replaceAll("^\\.+|\\.+$", "");
+        String name = parts[3].replaceAll("^\\.+|\\.+$", "");
+        return port.matches(".*[0-9].*") && name.matches(".*[a-zA-Z].*");
     }
 
     static void subnets(String path, List<String> subnets, Problems problems) {

@@ -191,6 +191,14 @@ class IstioRulesTest {
                         http: [{route: [{destination: {host: reviews}}]}]
                         """, "spec.hosts[0]", "\"*\" is only allowed when the VirtualService is bound to a gateway"
                                 + " (expected: gateways naming a Gateway)"),
+                // isGateway: with "mesh" among the gateways, the mesh's rules apply
+                rejected("* bound to the mesh and a gateway", "VirtualService", """
+                        hosts:
+                        - "*"  # <--
+                        gateways: [mesh, ingress]
+                        http: [{route: [{destination: {host: reviews}}]}]
+                        """, "spec.hosts[0]", "\"*\" is only allowed when the VirtualService is bound to a gateway"
+                                + " (expected: gateways naming a Gateway)"),
                 // ValidateVirtualService: "duplicate hosts in virtual service"
                 rejected("overlapping hosts", "VirtualService", """
                         hosts:
@@ -392,6 +400,59 @@ class IstioRulesTest {
                         tcp:  # <--
                         - route: [{destination: {host: reviews}}]
                         """, "spec.tcp", "not allowed in a delegate VirtualService (one without hosts)"),
+                // ValidateVirtualService: "JWT claim based routing ... is only supported for gateway"
+                rejected("JWT claim routing in the mesh", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - match:
+                          - headers:
+                              "@request.auth.claims.group": {exact: admin}  # <--
+                          route: [{destination: {host: reviews}}]
+                        """, "spec.http[0].match[0].headers[\"@request.auth.claims.group\"]",
+                        "JWT claim routing only works on a gateway (expected: gateways naming a Gateway)"),
+                // validateAllowOrigins: "'' is not a valid match type for CORS allow origins"
+                rejected("empty CORS origin", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - route: [{destination: {host: reviews}}]
+                          corsPolicy:
+                            allowOrigins:
+                            - exact: ""  # <--
+                        """, "spec.http[0].corsPolicy.allowOrigins[0]",
+                        "empty origin match (expected: exact, prefix or regex with a value)"),
+                // validateCORSPolicy: "max_age duration is accurate only to seconds precision"
+                rejected("CORS maxAge below a second", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - route: [{destination: {host: reviews}}]
+                          corsPolicy:
+                            maxAge: 1500ms  # <--
+                        """, "spec.http[0].corsPolicy.maxAge", "\"1500ms\" (expected: whole seconds)"),
+                // validateHTTPRouteMatchRequest: "sourceNamespace match %s is invalid"
+                rejected("sourceNamespace that is not a namespace", "VirtualService", """
+                        hosts: [reviews]
+                        http:
+                        - match:
+                          - sourceNamespace: Bad_NS  # <--
+                          route: [{destination: {host: reviews}}]
+                        """, "spec.http[0].match[0].sourceNamespace", "\"Bad_NS\" is not a namespace name"),
+                // validateTCPMatch: ValidateIPSubnet
+                rejected("destination subnet that is not a CIDR", "VirtualService", """
+                        hosts: [db.example.com]
+                        tcp:
+                        - match:
+                          - destinationSubnets:
+                            - 10.0.0.0/33  # <--
+                          route: [{destination: {host: db.example.com}}]
+                        """, "spec.tcp[0].match[0].destinationSubnets[0]", "\"10.0.0.0/33\" is not an IP address"
+                                + " or CIDR block (expected e.g. 10.0.0.0/8 or 2001:db8::/32)"),
+                // ValidateWildcardDomain: "top level domain cannot be all-numeric"
+                rejected("all-numeric top-level domain", "VirtualService", """
+                        hosts:
+                        - reviews.123  # <--
+                        http: [{route: [{destination: {host: reviews}}]}]
+                        """, "spec.hosts[0]", "\"reviews.123\" is not a valid host"
+                                + " (expected: *, *.example.com, a DNS name or an IP address)"),
                 // validateGatewayNames: "invalid value for gateway name" (namespace/name, name a DNS label)
                 rejected("gateway name with dots after a namespace", "VirtualService", """
                         hosts: [reviews]
@@ -515,6 +576,33 @@ class IstioRulesTest {
                         - .
                         - default  # <--
                         """, "spec.exportTo[1]", "\"default\" is listed twice"),
+                // validateConnectionPool: "use client protocol must not be true when H2UpgradePolicy is UPGRADE"
+                rejected("useClientProtocol with UPGRADE", "DestinationRule", """
+                        host: ratings
+                        trafficPolicy:
+                          connectionPool:
+                            http:
+                              h2UpgradePolicy: UPGRADE
+                              useClientProtocol: true  # <--
+                        """, "spec.trafficPolicy.connectionPool.http.useClientProtocol",
+                        "true, yet h2UpgradePolicy is UPGRADE (expected: one or the other)"),
+                // validateTrafficPolicy: "tunnel and proxyProtocol must not be set together"
+                rejected("tunnel and proxyProtocol", "DestinationRule", """
+                        host: ratings
+                        trafficPolicy:  # <--
+                          tunnel: {protocol: CONNECT, targetHost: 10.0.0.1, targetPort: 8080}
+                          proxyProtocol: {version: V2}
+                        """, "spec.trafficPolicy",
+                        "only one of tunnel, proxyProtocol may be set (found: tunnel, proxyProtocol)"),
+                // validateSubset: labels.Instance.Validate (tag key)
+                rejected("subset label key that is not a label key", "DestinationRule", """
+                        host: ratings
+                        subsets:
+                        - name: v1
+                          labels:
+                            "ver sion": v1  # <--
+                        """, "spec.subsets[0].labels[\"ver sion\"]",
+                        "\"ver sion\" is not a valid label key (expected: [prefix/]name)"),
                 // validateOutlierDetection: consecutive local origin failures need the split
                 rejected("local origin failures without the split", "DestinationRule", """
                         host: ratings
@@ -681,6 +769,14 @@ class IstioRulesTest {
                         http:
                         - match: [{uri: {prefix: /v1}}]
                           redirect: {prefixRewrite: /v2}
+                        """),
+                accepted("Istio's generated SNI host on a gateway (AUTO_PASSTHROUGH)", "VirtualService", """
+                        hosts: [outbound_.9080_._.reviews.default.svc.cluster.local]
+                        gateways: [istio-system/cross-network]
+                        tls:
+                        - match:
+                          - sniHosts: [outbound_.9080_._.reviews.default.svc.cluster.local]
+                          route: [{destination: {host: reviews.default.svc.cluster.local}}]
                         """),
                 accepted("fields newer than the model", "DestinationRule", """
                         host: ratings
