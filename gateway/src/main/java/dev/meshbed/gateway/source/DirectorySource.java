@@ -13,6 +13,7 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -161,8 +162,27 @@ public final class DirectorySource implements ConfigSource {
         return sb.toString();
     }
 
-    /** The config files under {@code dir}, by walking it (symbolic links followed). */
+    /**
+     * The config files under {@code dir}, by walking it (symbolic links followed). A file that
+     * vanishes while the walk passes it (an editor's or {@code kubectl cp}'s temporary file, renamed
+     * away) makes the walk start over, up to {@value #LISTING_ATTEMPTS} times, rather than make the
+     * whole directory unlistable for a rebuild.
+     */
     public static List<Path> listFiles(Path dir, int limit) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return walk(dir, limit);
+            } catch (NoSuchFileException e) {
+                if (attempt >= LISTING_ATTEMPTS || !Files.isDirectory(dir)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    static final int LISTING_ATTEMPTS = 3;
+
+    private static List<Path> walk(Path dir, int limit) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new NotDirectoryException(dir + " (gone, or no longer a directory)");
         }
