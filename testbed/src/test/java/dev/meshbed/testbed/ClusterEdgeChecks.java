@@ -171,6 +171,10 @@ abstract class ClusterEdgeChecks {
     void statusAndWeightsWorkOnTheRunningTestbed() {
         testbed.weights(name(), "80:20");
         assertThat(testbed.status(name())).isTrue();
+        // the route before sent everyone to v1: once v2 answers, the gateway serves the new weights
+        // (sampled before that, the old table's answers would count against the split)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                EdgeClient.sample(up.gateway().host(), up.gateway().port(), 30, Map.of(), TIMEOUT).containsKey("v2"));
         ClusterTier.assertShare(sample(up.gateway()), "v2", 0.20, "gateway after make weights W=80:20");
     }
 }
