@@ -30,6 +30,30 @@ import java.util.Map;
  */
 final class EmbeddedProxy implements AutoCloseable {
 
+    /** Host {@code app} with subsets v1 and v2 on two endpoints (10.0.0.1:8001, 10.0.0.2:8002), for routing fixtures. */
+    static final String APP_SUBSETS_AND_ENDPOINTS = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: app, namespace: default}
+            spec:
+              host: app
+              subsets:
+              - {name: v1, labels: {version: v1}}
+              - {name: v2, labels: {version: v2}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: app, namespace: default}
+            spec:
+              hosts: [app.default.svc.cluster.local]
+              resolution: STATIC
+              ports: [{number: 80, name: http, protocol: HTTP}]
+              endpoints:
+              - {address: 10.0.0.1, ports: {http: 8001}, labels: {version: v1}}
+              - {address: 10.0.0.2, ports: {http: 8002}, labels: {version: v2}}
+            """;
+
+
     /** How the fake connector answers an acquire. */
     enum Connect { OK, FAIL, HOLD }
 

@@ -37,26 +37,7 @@ class MirrorTest {
               - route: [{destination: {host: app, subset: v1}}]
                 mirror: {host: app, subset: v2}
             ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: app, namespace: default}
-            spec:
-              host: app
-              subsets:
-              - {name: v1, labels: {version: v1}}
-              - {name: v2, labels: {version: v2}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: app, namespace: default}
-            spec:
-              hosts: [app.default.svc.cluster.local]
-              resolution: STATIC
-              ports: [{number: 80, name: http, protocol: HTTP}]
-              endpoints:
-              - {address: 10.0.0.1, ports: {http: 8001}, labels: {version: v1}}
-              - {address: 10.0.0.2, ports: {http: 8002}, labels: {version: v2}}
-            """;
+            """ + EmbeddedProxy.APP_SUBSETS_AND_ENDPOINTS;
 
     static final RandomSource LOW = bound -> 0;
     static final RandomSource HIGH = bound -> bound - 1;

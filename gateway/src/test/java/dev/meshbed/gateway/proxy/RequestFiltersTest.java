@@ -96,26 +96,7 @@ class RequestFiltersTest {
                 fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
                 route: [{destination: {host: app, subset: v1}}]
             ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: app, namespace: default}
-            spec:
-              host: app
-              subsets:
-              - {name: v1, labels: {version: v1}}
-              - {name: v2, labels: {version: v2}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: app, namespace: default}
-            spec:
-              hosts: [app.default.svc.cluster.local]
-              resolution: STATIC
-              ports: [{number: 80, name: http, protocol: HTTP}]
-              endpoints:
-              - {address: 10.0.0.1, ports: {http: 8001}, labels: {version: v1}}
-              - {address: 10.0.0.2, ports: {http: 8002}, labels: {version: v2}}
-            """;
+            """ + EmbeddedProxy.APP_SUBSETS_AND_ENDPOINTS;
 
     static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: up\r\nx-version: v1\r\n\r\nhi";
     static final int MILLION = 1_000_000;
