@@ -393,7 +393,7 @@ final class KubeNode {
         try {
             String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8).replace('\0', ' ');
-            return cmdline.contains(layout.data().toString() + "/");
+            return cmdline.contains(layout.data() + "/") || cmdline.contains(layout.run() + "/");
         } catch (IOException e) {
             return false;
         }

@@ -125,35 +125,40 @@ final class KubeTeardown {
 
     /**
      * The pods' processes: for every task containerd recorded under the node's state folder, the
-     * container's init process (its PID namespace goes with it) and then its shim, SIGKILLed by
-     * the PIDs in their files; each checked to be what the file says before the signal.
+     * container's init process (its PID namespace goes with it), SIGKILLed by the PID in its file;
+     * then the node's containerd shims, each found by the node's own containerd socket on its
+     * command line, whether or not a task folder still records its PID (reading {@code shim.pid}
+     * files alone left shims running after {@code down}), SIGTERMed together and SIGKILLed after
+     * {@link #STOP}.
      */
     private void killTasks(List<String> done) {
-        Path tasks = layout.run().resolve("containerd/io.containerd.runtime.v2.task");
-        if (!Files.isDirectory(tasks)) {
-            return;
-        }
         int containers = 0;
-        int shims = 0;
-        try (Stream<Path> s = Files.walk(tasks, 2)) {
-            for (Path dir : s.filter(p -> Files.isRegularFile(p.resolve("init.pid"))
-                    || Files.isRegularFile(p.resolve("shim.pid"))).toList()) {
-                Long init = pid(dir.resolve("init.pid"));
-                if (init != null && ProcessHandle.of(init).isPresent()) {
-                    ProcessHandle.of(init).get().destroyForcibly();
-                    containers++;
+        Path tasks = layout.run().resolve("containerd/io.containerd.runtime.v2.task");
+        if (Files.isDirectory(tasks)) {
+            try (Stream<Path> s = Files.walk(tasks, 2)) {
+                for (Path dir : s.filter(p -> Files.isRegularFile(p.resolve("init.pid"))).toList()) {
+                    Long init = pid(dir.resolve("init.pid"));
+                    if (init != null && ProcessHandle.of(init).isPresent()) {
+                        ProcessHandle.of(init).get().destroyForcibly();
+                        containers++;
+                    }
                 }
-                Long shim = pid(dir.resolve("shim.pid"));
-                if (shim != null && isShim(shim)) {
-                    terminate(shim);
-                    shims++;
-                }
+            } catch (IOException e) {
+                done.add("could not list the node's tasks: " + e.getMessage());
             }
-        } catch (IOException e) {
-            done.add("could not list the node's tasks: " + e.getMessage());
         }
-        if (containers + shims > 0) {
-            done.add("killed " + containers + " container processes and " + shims + " containerd shims");
+        List<ProcessHandle> shims;
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            shims = all.filter(p -> isShim(p.pid())).toList();
+        }
+        shims.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + STOP.toNanos();
+        while (shims.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            KubeNode.sleep(Duration.ofMillis(100));
+        }
+        shims.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        if (containers + shims.size() > 0) {
+            done.add("killed " + containers + " container processes and " + shims.size() + " containerd shims");
         }
     }
 
