@@ -84,6 +84,9 @@ class ClusterLabsIT {
         System.out.println("cluster labs on " + c.name());
         List<DynamicTest> tests = new ArrayList<>();
         for (Path file : Lab.all(ROOT.resolve("labs"))) {
+            if (!Lab.selected(file)) {
+                continue;
+            }
             Lab lab = Lab.parse(file);
             lab.section(Lab.CLUSTER).ifPresent(section -> tests.add(DynamicTest.dynamicTest(
                     file.getFileName() + ": " + lab.title() + " (" + c.name() + ")", () -> {

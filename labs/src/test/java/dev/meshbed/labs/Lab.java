@@ -94,6 +94,17 @@ record Lab(Path file, String title, List<Section> sections) {
         return Pattern.compile(re.toString());
     }
 
+    /**
+     * Whether a lab is among those asked for with {@code -Dlabs.only=07,08} (prefixes of the file
+     * names, comma-separated; while writing a lab); every lab when the property is unset.
+     */
+    static boolean selected(Path file) {
+        String only = System.getProperty("labs.only", "").strip();
+        String name = file.getFileName().toString();
+        return only.isEmpty() || java.util.Arrays.stream(only.split(",")).map(String::strip)
+                .anyMatch(prefix -> !prefix.isEmpty() && name.startsWith(prefix));
+    }
+
     /** The labs, in their order: labs/NN-*.md. */
     static List<Path> all(Path labsDir) throws IOException {
         try (var files = Files.list(labsDir)) {
