@@ -13,19 +13,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A developer tool, not a test: runs the gateway's reader over Istio's own test data in a local
- * istio/istio checkout and compares its verdict with Istio's, resource by resource. Istio's
- * verdict is known from where a document sits: samples, {@code tests/testdata}, the validation
- * datasets and the {@code *-valid.yaml} CRD cases are configs Istio applies (valid); the
- * documents of {@code *-invalid.yaml} carry an {@code _err} key with the error Istio gives
- * (invalid; the key is removed before reading). Only the five kinds the gateway reads are
- * counted. Run through {@code scripts/istio-verdict.sh}.
+ * A developer tool, not a test: runs the gateway's reader over every Istio networking document
+ * in local istio/istio and istio/api checkouts (all their YAML and JSON files; Helm and Go
+ * templates skipped) and compares its verdict with Istio's, resource by resource. Istio's
+ * verdict is {@code istioctl validate}'s when {@code --istioctl} is given; else it is read from
+ * where a document sits: the documents of {@code *-invalid.yaml} (their {@code _err} key holds
+ * the error Istio gives; removed before reading) and {@link #KNOWN_INVALID} are invalid, the
+ * rest valid (analyzer inputs are not all valid: istioctl tells). Only the five kinds the
+ * gateway reads are counted. Run through {@code scripts/istio-verdict.sh}.
  */
 public final class IstioVerdict {
-
-    /** Where Istio keeps the data, relative to the checkout. */
-    static final List<String> ROOTS = List.of("samples", "tests/testdata", "pkg/test/datasets/validation",
-            "pkg/config/validation/testdata", "pilot/pkg/xds/testdata", "tests/integration/pilot/testdata");
 
     /**
      * Files outside the {@code *-invalid} datasets that Istio's tests use as invalid input, with
@@ -52,19 +49,21 @@ public final class IstioVerdict {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: IstioVerdict <istio checkout>");
+        List<String> roots = new ArrayList<>(List.of(args));
+        Path istioctl = null;
+        int flag = roots.indexOf("--istioctl");
+        if (flag >= 0 && flag + 1 < roots.size()) {
+            istioctl = Path.of(roots.remove(flag + 1));
+            roots.remove(flag);
+        }
+        if (roots.isEmpty()) {
+            System.err.println("usage: IstioVerdict [--istioctl PATH] <istio/istio checkout> [<istio/api checkout>]");
             System.exit(2);
         }
-        Path root = Path.of(args[0]);
         List<Document> documents = new ArrayList<>();
-        for (String dir : ROOTS) {
-            Path base = root.resolve(dir);
-            if (!Files.isDirectory(base)) {
-                System.err.println("missing: " + base);
-                continue;
-            }
-            try (Stream<Path> files = Files.walk(base)) {
+        for (String arg : roots) {
+            Path root = Path.of(arg);
+            try (Stream<Path> files = Files.walk(root)) {
                 for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
                     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
                     if (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json")) {
@@ -72,6 +71,9 @@ public final class IstioVerdict {
                     }
                 }
             }
+        }
+        if (istioctl != null) {
+            documents = withIstioctlVerdict(documents, istioctl);
         }
         IstioYamlReader reader = new IstioYamlReader();
         int validAccepted = 0;
@@ -106,6 +108,48 @@ public final class IstioVerdict {
         System.out.printf("invalid (Istio rejects): %d, rejected %d, accepted %d%n", invalid, invalidRejected,
                 invalidAccepted.size());
         System.out.printf("agreement: %d of %d%n", validAccepted + invalidRejected, valid + invalid);
+    }
+
+    /**
+     * Istio's own verdict on each document: {@code istioctl validate -f} (Istio's webhook rules and
+     * its CRD schemas, offline), replacing the verdict read from where the document sits. Where the
+     * two differ, both are printed: the file's place said one thing, Istio's code another.
+     */
+    private static List<Document> withIstioctlVerdict(List<Document> documents, Path istioctl) throws IOException {
+        List<Document> out = new ArrayList<>();
+        Path dir = Files.createTempDirectory("istio-verdict");
+        try {
+            for (Document d : documents) {
+                Path file = dir.resolve("doc.yaml");
+                Files.writeString(file, d.text(), StandardCharsets.UTF_8);
+                ProcessBuilder pb = new ProcessBuilder(istioctl.toString(), "validate", "-f", file.toString())
+                        .redirectErrorStream(true);
+                Process p = pb.start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                boolean valid;
+                try {
+                    valid = p.waitFor() == 0;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+                String err = valid ? "" : output.lines().filter(l -> l.strip().startsWith("*")).map(String::strip)
+                        .findFirst().orElse(output.strip().lines().findFirst().orElse("?"));
+                if (valid != d.expectValid()) {
+                    System.out.println("istioctl differs from the file's place: " + d.name() + ": istioctl says "
+                            + (valid ? "valid" : "invalid (" + err + ")") + "; place says "
+                            + (d.expectValid() ? "valid" : "invalid (" + d.err() + ")"));
+                }
+                out.add(new Document(d.file(), d.index(), d.kind(), d.text(), valid, valid ? "" : err));
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        return out;
     }
 
     private static List<Document> documents(Path root, Path file) throws IOException {
