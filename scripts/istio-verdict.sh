@@ -49,4 +49,4 @@ mvn -o -q -pl gateway test-compile
 cp_file="$tmp/classpath"
 mvn -o -q -pl gateway dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
 java -cp "gateway/target/test-classes:gateway/target/classes:$(cat "$cp_file")" \
-  dev.meshbed.gateway.config.IstioVerdict "${oracle[@]}" "${roots[@]}"
+  dev.meshbed.gateway.config.IstioVerdict ${oracle[@]+"${oracle[@]}"} "${roots[@]}"
